@@ -1,0 +1,151 @@
+"""`cdp.yml`: the one configuration file, validated on load.
+
+Every section is a pydantic model with `extra="forbid"`, so a misspelt key is an error
+that names it instead of a setting silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+ColumnType = Literal["string", "integer", "double", "boolean", "timestamp"]
+SourceFormat = Literal["segment", "csv", "jsonl", "parquet"]
+
+
+class ConfigError(ValueError):
+    """A cdp.yml problem, worded for the person who edits the file."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourceConfig(_Strict):
+    description: str = ""
+    files: str = Field(description="Glob under the landing folder; `.gz` files match too.")
+    format: SourceFormat
+    primary_key: str | None = None
+    timestamp: str | None = None
+    identifiers: dict[str, str] = Field(default_factory=dict, description="column -> identifier type")
+    traits: list[str] = Field(default_factory=list)
+    columns: dict[str, ColumnType] = Field(default_factory=dict, description="typed columns; others stay text")
+    required: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _segment_sources_are_self_describing(self) -> SourceConfig:
+        if self.format == "segment" and (self.identifiers or self.primary_key or self.columns):
+            raise ValueError(
+                "a segment-format source takes its identifiers, key and types from the Segment spec; "
+                "remove identifiers/primary_key/columns"
+            )
+        if self.format != "segment" and self.primary_key is None and not self.identifiers:
+            raise ValueError("give a primary_key or at least one identifier column")
+        return self
+
+    def typed_columns(self) -> dict[str, ColumnType]:
+        """Every column the source declares, with the type it must cast to."""
+        declared: dict[str, ColumnType] = {c: "string" for c in [*self.identifiers, *self.traits, *self.required]}
+        if self.primary_key:
+            declared[self.primary_key] = "string"
+        declared.update(self.columns)
+        if self.timestamp:
+            declared[self.timestamp] = "timestamp"
+        return declared
+
+
+class IdentifierTypeConfig(_Strict):
+    priority: int = Field(ge=1, description="1 is the strongest identifier")
+    max_per_profile: int | None = Field(default=None, ge=1)
+    normalize: Literal["email", "phone", "id"] = "id"
+
+
+class IdentityConfig(_Strict):
+    identifier_types: dict[str, IdentifierTypeConfig]
+    blocked_values: list[str] = Field(default_factory=list)
+    blocked_patterns: list[str] = Field(default_factory=list)
+    default_phone_region: str = "US"
+    shared_identifier_limits: dict[str, int] = Field(
+        default_factory=lambda: {"user_id": 1, "email": 2},
+        description="an identifier seen beside more distinct values of a type than its limit is shared, not a link",
+    )
+
+    @field_validator("blocked_patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"blocked pattern {pattern!r} is not a regular expression: {exc}") from exc
+        return patterns
+
+    @field_validator("default_phone_region")
+    @classmethod
+    def _region_is_known(cls, region: str) -> str:
+        import phonenumbers
+
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{region!r} is not a phone region code such as 'US' or 'GB'")
+        return region
+
+
+class CdpConfig(_Strict):
+    sources: dict[str, SourceConfig]
+    identity: IdentityConfig
+
+    @model_validator(mode="after")
+    def _names_and_types_agree(self) -> CdpConfig:
+        for name, source in self.sources.items():
+            if not NAME_PATTERN.match(name):
+                raise ValueError(f"source name {name!r} must be lowercase letters, digits and underscores")
+            for column, id_type in source.identifiers.items():
+                if id_type not in self.identity.identifier_types:
+                    known = ", ".join(sorted(self.identity.identifier_types))
+                    raise ValueError(
+                        f"sources.{name}.identifiers.{column}: unknown identifier type {id_type!r} (known: {known})"
+                    )
+        for id_type, limit in self.identity.shared_identifier_limits.items():
+            if id_type not in self.identity.identifier_types or limit < 1:
+                raise ValueError(f"identity.shared_identifier_limits.{id_type}: needs a known identifier type and a limit >= 1")
+        for required in ("anonymous_id", "user_id", "email", "phone"):
+            if required not in self.identity.identifier_types:
+                raise ValueError(f"identity.identifier_types must declare {required!r}")
+        return self
+
+
+def _describe(error: ValidationError, path: Path) -> str:
+    lines = [f"{path}: invalid configuration"]
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        got = item.get("input")
+        suffix = f" (got {got!r})" if item["type"] not in ("extra_forbidden", "missing") and not isinstance(got, dict) else ""
+        lines.append(f"  {where}: {message}{suffix}")
+    return "\n".join(lines)
+
+
+def parse_config(text: str, path: Path = Path("cdp.yml")) -> CdpConfig:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping with 'sources' and 'identity'")
+    try:
+        return CdpConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from exc
+
+
+def load_config(path: Path) -> CdpConfig:
+    if not path.is_file():
+        raise ConfigError(f"{path}: configuration file not found (set CDP_CONFIG to point at your cdp.yml)")
+    return parse_config(path.read_text(encoding="utf-8"), path)

@@ -1,0 +1,33 @@
+with
+
+source as (
+    select * from {{ source_or_empty('identifiers', {
+        'source': 'varchar', 'record_key': 'varchar', 'identifier_type': 'varchar', 'raw_value': 'varchar',
+        'identifier_value': 'varchar', 'invalid_reason': 'varchar', 'observed_at': 'timestamp',
+        '_cdp_file': 'varchar', '_cdp_loaded_at': 'timestamp'}) }}
+),
+
+-- a record landed twice (a re-sent event, a re-exported row) observes its identifiers once
+numbered as (
+    select
+        *,
+        row_number() over (
+            partition by source, record_key, identifier_type, raw_value order by _cdp_loaded_at, _cdp_file
+        ) as copy_number
+    from source
+),
+
+final as (
+    select
+        source,
+        record_key,
+        identifier_type,
+        raw_value,
+        identifier_value,
+        invalid_reason,
+        cast(observed_at as timestamp) as observed_at
+    from numbered
+    where copy_number = 1
+)
+
+select * from final

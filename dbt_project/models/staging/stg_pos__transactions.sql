@@ -1,0 +1,28 @@
+with
+
+source as (
+    select * from {{ source_or_empty('pos_transactions', {
+        'transaction_id': 'varchar', 'store_id': 'varchar', 'loyalty_id': 'varchar', 'amount': 'double',
+        'ts': 'timestamp', '_cdp_file': 'varchar', '_cdp_line': 'bigint', '_cdp_loaded_at': 'timestamp'}) }}
+),
+
+numbered as (
+    select
+        *,
+        row_number() over (partition by transaction_id order by _cdp_loaded_at, _cdp_line) as copy_number
+    from source
+),
+
+final as (
+    select
+        trim(transaction_id) as transaction_id,
+        store_id,
+        trim(loyalty_id) as loyalty_id,
+        amount,
+        cast(ts as timestamp) as transacted_at,
+        _cdp_file as source_file
+    from numbered
+    where copy_number = 1
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Landing: dlt pipelines that read the landing folder into the warehouse's `raw` schema."""

@@ -1,0 +1,1 @@
+"""Dagster definitions for the CDP: landing (dlt), models (dbt), jobs, schedules, sensors."""

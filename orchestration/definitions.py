@@ -1,0 +1,31 @@
+"""The CDP's Dagster definitions, assembled in one place. `workspace.yaml` loads this module."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from cdp.config import load_config
+from cdp.settings import export_settings, load_settings
+from orchestration.dbt.assets import build_dbt_assets, dbt_resource
+from orchestration.jobs import full_run_job
+from orchestration.landing.assets import build_landing_assets
+from orchestration.schedules import daily_schedule
+from orchestration.sensors import build_landing_sensor
+
+
+def build_definitions() -> dg.Definitions:
+    settings = load_settings()
+    # dbt and dlt run in their own working directories: give them absolute paths.
+    export_settings(settings)
+    config = load_config(settings.config_path)
+    return dg.Definitions(
+        assets=[build_landing_assets(config), build_dbt_assets()],
+        jobs=[full_run_job],
+        schedules=[daily_schedule()],
+        sensors=[build_landing_sensor(config)],
+        resources={"dbt": dbt_resource()},
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions()

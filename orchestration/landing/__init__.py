@@ -1,0 +1,1 @@
+"""The landing multi-asset: the dlt pipeline that writes the `raw` schema."""

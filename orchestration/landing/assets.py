@@ -1,0 +1,78 @@
+"""One Dagster multi-asset runs the landing dlt pipeline and reports each raw table.
+
+A plain multi_asset rather than `@dlt_assets`: one dlt resource per source writes its
+own table *and* the shared `identifiers`, `traits` and `rejected_rows` tables, and
+those shared tables need assets of their own for dbt's sources to hang from.
+"""
+
+from collections.abc import Iterator
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from cdp.config import CdpConfig
+from cdp.settings import load_settings
+from ingestion.landing import DERIVED_TABLES, LandingStats, landing_source, matching_files
+from ingestion.pipeline import landing_pipeline
+from orchestration.pools import WAREHOUSE_POOL
+
+RULE_TABLES = ("identifier_types", "identity_blocklist")
+DERIVED_DESCRIPTIONS = {
+    "identifiers": "Identifier observations from every source, raw and normalised.",
+    "traits": "Trait observations from every source.",
+    "rejected_rows": "Landed rows that did not load, with file, line and reason.",
+    "identifier_types": "cdp.yml identity.identifier_types.",
+    "identity_blocklist": "cdp.yml identity blocked values and patterns.",
+}
+
+
+def landing_specs(config: CdpConfig) -> list[dg.AssetSpec]:
+    specs = [
+        dg.AssetSpec(
+            key=["raw", name],
+            group_name="landing",
+            description=source.description or f"{source.format} files matching {source.files}",
+            kinds={"dlt", "duckdb"},
+            metadata={"files": source.files, "format": source.format},
+        )
+        for name, source in config.sources.items()
+    ]
+    specs += [
+        dg.AssetSpec(key=["raw", table], group_name="landing", description=DERIVED_DESCRIPTIONS[table], kinds={"dlt", "duckdb"})
+        for table in (*DERIVED_TABLES, *RULE_TABLES)
+    ]
+    return specs
+
+
+def build_landing_assets(config: CdpConfig) -> dg.AssetsDefinition:
+    @dg.multi_asset(name="landing", specs=landing_specs(config), pool=WAREHOUSE_POOL, can_subset=False)
+    def landing(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+        settings = load_settings()
+        if not settings.landing_dir.is_dir():
+            raise dg.Failure(
+                description=f"landing folder {settings.landing_dir} does not exist: set CDP_LANDING_DIR or run `cdp demo`"
+            )
+        if not any(matching_files(settings.landing_dir, s.files) for s in config.sources.values()):
+            context.log.warning(f"no file in {settings.landing_dir} matches any source of cdp.yml")
+        stats = LandingStats()
+        pipeline = landing_pipeline(settings)
+        pipeline.run(landing_source(config, settings.landing_dir, stats))
+        row_counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace.last_normalize_info else {}
+        for name in config.sources:
+            counts = stats.sources.get(name)
+            context.log.info(
+                f"{name}: {counts.files} new files, {counts.landed} rows landed = {counts.loaded} loaded + {counts.rejected} rejected"
+            )
+            yield dg.MaterializeResult(
+                asset_key=["raw", name],
+                metadata={
+                    "new_files": counts.files,
+                    "rows_landed": counts.landed,
+                    "rows_loaded": counts.loaded,
+                    "rows_rejected": counts.rejected,
+                },
+            )
+        for table in (*DERIVED_TABLES, *RULE_TABLES):
+            yield dg.MaterializeResult(asset_key=["raw", table], metadata={"rows_loaded": row_counts.get(table, 0)})
+
+    return landing
