@@ -166,13 +166,13 @@ def generate_landing(root: Path, people_count: int = 2000, seed: int = 7, end: d
     contacts, updates = [], []
     households = {}
     for person in people:
-        in_household = person.index % 700 == 1  # three people in one home share a landline
+        in_household = person.index % 500 in (1, 2, 3)  # three people in one home share a landline
         if in_household or rng.random() < 0.6:
             contact_id = f"c{len(contacts) + 1:05d}"
             person.contact_ids.append(contact_id)
             phone = _phone_variant(rng, person.phone)
             if in_household:
-                phone = households.setdefault("home", phone)
+                phone = households.setdefault(person.index // 500, phone)
             row = [contact_id, _email_variant(rng, person.email), phone, person.first, person.last,
                    rng.choice(COMPANIES), rng.choice(TITLES), rng.choice(STAGES[:3]), _ts(start + timedelta(days=rng.randint(0, 200)))]
             contacts.append(row)

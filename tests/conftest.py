@@ -1,0 +1,73 @@
+"""Shared fixtures: a real landing folder, warehouse and Dagster home in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.sample_data import generate_landing
+
+REPO = Path(__file__).resolve().parents[1]
+CDP = Path(sys.executable).parent / "cdp"
+SAMPLE_PEOPLE = 400
+
+
+@dataclass
+class Workspace:
+    root: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "CDP_WAREHOUSE": str(self.warehouse),
+            "CDP_LANDING_DIR": str(self.landing),
+            "CDP_CONFIG": str(REPO / "cdp.yml"),
+            "DAGSTER_HOME": str(self.root / "dagster_home"),
+        }
+        env.update(overrides)
+        return env
+
+    def cdp(self, *args: str, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(CDP), *args], cwd=REPO, env=self.env(**env), capture_output=True, text=True, timeout=900)
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.sql(sql).fetchall()
+
+    def scalar(self, sql: str):
+        return self.query(sql)[0][0]
+
+
+def make_workspace(root: Path) -> Workspace:
+    root.mkdir(parents=True, exist_ok=True)
+    return Workspace(root)
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> tuple[Workspace, subprocess.CompletedProcess]:
+    """Sample data landed and `cdp run` once: the state most tests read."""
+    workspace = make_workspace(tmp_path_factory.mktemp("sample"))
+    generate_landing(workspace.landing, people_count=SAMPLE_PEOPLE, seed=11)
+    result = workspace.cdp("run")
+    return workspace, result
+
+
+@pytest.fixture(scope="session")
+def workspace(sample_run) -> Workspace:
+    workspace, result = sample_run
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    return workspace

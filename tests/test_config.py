@@ -1,0 +1,49 @@
+"""cdp.yml is validated on load; every error names the key or value that is wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from cdp.config import ConfigError, load_config, parse_config
+from tests.conftest import REPO
+
+IDENTITY = """
+identity:
+  identifier_types:
+    user_id: {priority: 1}
+    email: {priority: 2, normalize: email}
+    phone: {priority: 3, normalize: phone}
+    anonymous_id: {priority: 4}
+"""
+
+
+def test_the_default_config_maps_every_built_in_format():
+    config = load_config(REPO / "cdp.yml")
+    assert set(config.sources) == {
+        "events", "crm_contacts", "shop_orders", "pos_loyalty_members", "pos_transactions", "email_events", "support_tickets"
+    }
+
+
+def test_a_misspelt_key_is_named():
+    with pytest.raises(ConfigError, match=r"sources\.shop\.primary_kye: unknown key"):
+        parse_config("sources:\n  shop: {files: a.csv, format: csv, primary_kye: id}\n" + IDENTITY)
+
+
+def test_an_unknown_identifier_type_is_named():
+    with pytest.raises(ConfigError, match=r"sources\.shop\.identifiers\.mail: unknown identifier type 'e-mail'"):
+        parse_config("sources:\n  shop: {files: a.csv, format: csv, identifiers: {mail: e-mail}}\n" + IDENTITY)
+
+
+def test_a_bad_phone_region_is_named():
+    with pytest.raises(ConfigError, match=r"identity\.default_phone_region: .*'XX'"):
+        parse_config("sources: {}\n" + IDENTITY + "  default_phone_region: XX\n")
+
+
+def test_a_bad_blocked_pattern_is_named():
+    with pytest.raises(ConfigError, match=r"blocked pattern '\(' is not a regular expression"):
+        parse_config("sources: {}\n" + IDENTITY + "  blocked_patterns: ['(']\n")
+
+
+def test_a_missing_file_says_how_to_point_at_one(tmp_path):
+    with pytest.raises(ConfigError, match="CDP_CONFIG"):
+        load_config(tmp_path / "nope.yml")
