@@ -1,0 +1,83 @@
+"""Benchmark: land N Segment events with this project vs DuckDB's own read_json, side by side.
+
+    .venv/bin/python -m bench.ingest_events --events 2000000
+
+Each contender runs in a fresh process on the same files and reports wall time and peak
+memory (max RSS). The project's number is a full landing run: parsing, validation,
+identifier normalisation, and the dlt load into a DuckDB file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.segment_events import write_events
+
+CHILD = r"""
+import json, resource, sys, time
+mode, landing, warehouse = sys.argv[1], sys.argv[2], sys.argv[3]
+started = time.perf_counter()
+if mode == "duckdb":
+    import duckdb
+    con = duckdb.connect(warehouse)
+    con.sql(f"create table events as select * from read_json('{landing}/events/*.jsonl', format='newline_delimited')")
+    rows = con.sql("select count(*) from events").fetchall()[0][0]
+    con.close()
+else:
+    from cdp.config import load_config
+    from cdp.settings import load_settings
+    from ingestion.landing import LandingStats, landing_source
+    from ingestion.pipeline import landing_pipeline
+    settings = load_settings()
+    config = load_config(settings.config_path)
+    config.sources = {"events": config.sources["events"]}
+    stats = LandingStats()
+    landing_pipeline(settings).run(landing_source(config, settings.landing_dir, stats))
+    rows = stats.sources["events"].loaded
+elapsed = time.perf_counter() - started
+print(json.dumps({"mode": mode, "rows": rows, "seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_child(mode: str, landing: Path, work: Path) -> dict:
+    warehouse = work / f"{mode}.duckdb"
+    env = {**os.environ, "CDP_WAREHOUSE": str(warehouse), "CDP_LANDING_DIR": str(landing)}
+    out = subprocess.run([sys.executable, "-c", CHILD, mode, str(landing), str(warehouse)], env=env,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=2_000_000)
+    parser.add_argument("--keep", type=Path, help="reuse (or create) the landing files here")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="cdp-bench-"))
+    landing = root / "landing"
+    if not (landing / "events").exists():
+        started = time.perf_counter()
+        write_events(landing / "events", args.events)
+        print(f"generated {args.events:,} events in {time.perf_counter() - started:.1f} s")
+    work = Path(tempfile.mkdtemp(prefix="cdp-bench-work-"))
+    try:
+        duck = run_child("duckdb", landing, work)
+        ours = run_child("cdp", landing, work)
+    finally:
+        shutil.rmtree(work)
+        if not args.keep:
+            shutil.rmtree(root)
+    for result in (duck, ours):
+        print(f"{result['mode']:>7}: {result['rows']:,} rows in {result['seconds']:.1f} s, peak {result['peak_mb']:.0f} MB")
+    print(f"ratio: {ours['seconds'] / duck['seconds']:.1f}x DuckDB's read_json")
+
+
+if __name__ == "__main__":
+    main()

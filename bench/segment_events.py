@@ -1,0 +1,44 @@
+"""Generate Segment-spec events at volume for the benchmarks: fast, deterministic, realistic shape."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+TYPES = ["page"] * 6 + ["track"] * 3 + ["identify"]
+
+
+def write_events(folder: Path, count: int, files: int = 8, seed: int = 1) -> list[Path]:
+    """Write `count` events over `files` JSONL files; people are about count / 11."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    people = max(1, count // 11)
+    paths = []
+    per_file = -(-count // files)
+    written = 0
+    for part in range(files):
+        path = folder / f"events_{part:03d}.jsonl"
+        paths.append(path)
+        with open(path, "w", encoding="utf-8") as handle:
+            lines = []
+            for _ in range(min(per_file, count - written)):
+                person = rng.randrange(people)
+                kind = rng.choice(TYPES)
+                event = {
+                    "messageId": f"m-{written:09d}",
+                    "type": kind,
+                    "anonymousId": f"a-{person}-{rng.randrange(2)}",
+                    "timestamp": f"2026-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00Z",
+                    "context": {"ip": "10.0.0.1", "page": {"path": "/p", "url": "https://shop.example.org/p"}},
+                }
+                if kind == "identify":
+                    event["userId"] = f"u-{person}"
+                    event["traits"] = {"email": f"person{person}@mail.org", "firstName": "Sam"}
+                elif kind == "track":
+                    event["event"] = "Product Viewed"
+                    event["properties"] = {"sku": f"sku-{rng.randrange(1000)}", "price": 9.99}
+                lines.append(json.dumps(event))
+                written += 1
+            handle.write("\n".join(lines) + "\n")
+    return paths
