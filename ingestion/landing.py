@@ -54,8 +54,8 @@ def matching_files(landing_dir: Path, pattern: str) -> list[Path]:
 
 def _with_constants(table: pa.Table, **columns: object) -> pa.Table:
     for name, value in columns.items():
-        array = pa.array([value] * table.num_rows, pa.timestamp("us") if isinstance(value, datetime) else pa.string())
-        table = table.append_column(name, array)
+        scalar = pa.scalar(value, pa.timestamp("us") if isinstance(value, datetime) else pa.string())
+        table = table.append_column(name, pa.repeat(scalar, table.num_rows))
     return table
 
 

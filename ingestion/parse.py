@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from cdp.config import IdentityConfig, SourceConfig
 from ingestion import segment, tabular
-from ingestion.normalize import normalize
+from ingestion.normalize import fast_email_sql, normalize
 
 # A line is JSON we can project only if it parses and is an object; json_type is not
 # safe to call on text that does not parse, hence the nesting.
@@ -60,9 +60,9 @@ class ChunkParser:
         con.register("chunk", chunk)
         loaded_at = f"timestamp '{self.loaded_at.isoformat(sep=' ')}'"
         if self.source.format in ("segment", "jsonl"):
-            con.sql(f"create or replace temp table valid_json as select * from chunk where {_JSON_OBJECT}")
+            con.sql(f"create or replace temp view valid_json as select * from chunk where {_JSON_OBJECT}")
             con.sql(
-                f"""create or replace temp table parse_errors as
+                f"""create or replace temp view parse_errors as
                 select _cdp_line, _cdp_raw,
                     case when json_valid(_cdp_raw) then 'not a JSON object' else 'malformed JSON' end as reason
                 from chunk where not {_JSON_OBJECT}"""
@@ -70,8 +70,8 @@ class ChunkParser:
             projection = segment.PROJECTION if self.source.format == "segment" else tabular.jsonl_projection(self.source)
             con.sql(f"create or replace temp table parsed as {projection}")
         else:
-            con.sql("create or replace temp table parse_errors as select 0::bigint as _cdp_line, '' as _cdp_raw, '' as reason limit 0")
-            con.sql("create or replace temp table parsed as select * from chunk")
+            con.sql("create or replace temp view parse_errors as select 0::bigint as _cdp_line, '' as _cdp_raw, '' as reason limit 0")
+            con.sql("create or replace temp view parsed as select * from chunk")
 
         present = [c[0] for c in con.sql("describe parsed").fetchall()]
         if self.source.format == "segment":
@@ -79,8 +79,8 @@ class ChunkParser:
         else:
             reason = tabular.reject_reason(self.source, set(present))
             record_sql = tabular.record_projection(self.source, present)
-        con.sql(f"create or replace temp table checked as select *, {reason} as _cdp_reject_reason from parsed")
-        con.sql("create or replace temp table accepted as select * from checked where _cdp_reject_reason is null")
+        con.sql(f"create or replace temp view checked as select *, {reason} as _cdp_reject_reason from parsed")
+        con.sql("create or replace temp view accepted as select * from checked where _cdp_reject_reason is null")
         con.sql(f"create or replace temp table records as {record_sql}")
         self.record_columns = {c[0] for c in con.sql("describe records").fetchall()}
 
@@ -114,24 +114,43 @@ class ChunkParser:
         if not parts:
             parts = ["select null::varchar, null::varchar, null::varchar, null::timestamp limit 0"]
         self.con.sql("create or replace temp table raw_identifiers as " + "\nunion all\n".join(parts))
-        distinct = self.con.sql("select distinct identifier_type, raw_value from raw_identifiers").fetchall()
-        types = self.identity.identifier_types
-        rows = [
-            (id_type, raw, *normalize(types[id_type].normalize, raw, self.identity.default_phone_region))
-            for id_type, raw in distinct
-        ]
-        normalised = pa.table(
-            {
-                "identifier_type": pa.array([r[0] for r in rows], pa.string()),
-                "raw_value": pa.array([r[1] for r in rows], pa.string()),
-                "identifier_value": pa.array([r[2] for r in rows], pa.string()),
-                "invalid_reason": pa.array([r[3] for r in rows], pa.string()),
-            }
+        kinds = self.identity.identifier_types
+        self.con.register(
+            "identifier_kinds",
+            pa.table({"identifier_type": list(kinds), "kind": [rule.normalize for rule in kinds.values()]}),
         )
-        self.con.register("normalised", normalised)
+        # ids are trimmed and plain emails accepted in SQL; only the rest needs Python
+        self.con.sql(
+            f"""create or replace temp table fast_identifiers as
+            select i.*, k.kind,
+                case
+                    when k.kind = 'id' then trim(i.raw_value)
+                    when k.kind = 'email' and {fast_email_sql('lower(trim(i.raw_value))')} then lower(trim(i.raw_value))
+                end as fast_value
+            from raw_identifiers as i
+            inner join identifier_kinds as k using (identifier_type)"""
+        )
+        slow = self.con.sql(
+            "select distinct kind, raw_value from fast_identifiers where fast_value is null"
+        ).fetchall()
+        region = self.identity.default_phone_region
+        results = [normalize(kind, raw, region) for kind, raw in slow]
+        self.con.register(
+            "slow_identifiers",
+            pa.table(
+                {
+                    "kind": pa.array([k for k, _ in slow], pa.string()),
+                    "raw_value": pa.array([r for _, r in slow], pa.string()),
+                    "identifier_value": pa.array([r[0] for r in results], pa.string()),
+                    "invalid_reason": pa.array([r[1] for r in results], pa.string()),
+                }
+            ),
+        )
         return self._table(
-            """select i.record_key, i.identifier_type, i.raw_value, n.identifier_value, n.invalid_reason, i.observed_at
-            from raw_identifiers i join normalised n using (identifier_type, raw_value)"""
+            """select i.record_key, i.identifier_type, i.raw_value,
+                coalesce(i.fast_value, s.identifier_value) as identifier_value, s.invalid_reason, i.observed_at
+            from fast_identifiers as i
+            left join slow_identifiers as s on i.fast_value is null and s.kind = i.kind and s.raw_value = i.raw_value"""
         )
 
     def _traits(self, loaded_at: str) -> pa.Table:

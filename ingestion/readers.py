@@ -14,10 +14,13 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 CHUNK_ROWS = 200_000
+BLOCK_BYTES = 64 << 20  # bounded memory whatever the file size
 
 
 def open_text(path: Path) -> io.TextIOBase:
@@ -26,22 +29,52 @@ def open_text(path: Path) -> io.TextIOBase:
     return open(path, encoding="utf-8", errors="replace", newline="")
 
 
-def read_lines(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:
-    """JSON Lines: one raw line per row; blank lines are not records."""
-    numbers: list[int] = []
-    lines: list[str] = []
-    with open_text(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            stripped = line.strip()
-            if not stripped:
+def _line_table(buffer: bytes, first_line: int) -> pa.Table:
+    """Lines of a buffer with their numbers; blank lines are not records.
+
+    The string array is built straight from newline offsets (splitting into Python
+    strings, or with Arrow's split kernel, costs ten times more). A blank line is
+    dropped by starting the next line at the following non-blank one: the blank bytes
+    then trail the line before it, and trimming removes them.
+    """
+    # Round-trip through str so invalid UTF-8 becomes U+FFFD instead of breaking Arrow.
+    data = buffer.decode("utf-8", errors="replace").encode("utf-8")
+    starts = np.concatenate(([0], np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1))
+    end = np.array([len(data)])
+    every_line = _strings(np.concatenate((starts, end)), data)
+    non_blank = pc.binary_length(pc.utf8_trim_whitespace(every_line)).to_numpy(zero_copy_only=False) > 0
+    lines = pc.utf8_trim_whitespace(_strings(np.concatenate((starts[non_blank], end)), data)).cast(pa.string())
+    numbers = np.arange(first_line, first_line + len(starts), dtype=np.int64)[non_blank]
+    return pa.table({"_cdp_line": pa.array(numbers), "_cdp_raw": lines})
+
+
+def _strings(offsets: np.ndarray, data: bytes) -> pa.LargeStringArray:
+    return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets.astype(np.int64)), pa.py_buffer(data))
+
+
+def read_lines(path: Path, chunk_rows: int = CHUNK_ROWS, block_bytes: int = BLOCK_BYTES) -> Iterator[pa.Table]:
+    """JSON Lines, read in blocks and split by Arrow: no per-line Python work at volume."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    next_line = 1
+    carry = b""
+    with opener(path, "rb") as handle:
+        while block := handle.read(block_bytes):
+            data = carry + block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                carry = data
                 continue
-            numbers.append(number)
-            lines.append(stripped)
-            if len(lines) >= chunk_rows:
-                yield pa.table({"_cdp_line": numbers, "_cdp_raw": lines})
-                numbers, lines = [], []
-    if lines:
-        yield pa.table({"_cdp_line": numbers, "_cdp_raw": lines})
+            carry = data[cut + 1 :]
+            table = _line_table(data[:cut], next_line)
+            next_line += data.count(b"\n", 0, cut) + 1
+            yield from _slices(table, chunk_rows)
+    if carry.strip():
+        yield from _slices(_line_table(carry, next_line), chunk_rows)
+
+
+def _slices(table: pa.Table, rows: int) -> Iterator[pa.Table]:
+    for offset in range(0, table.num_rows, rows):
+        yield table.slice(offset, rows)
 
 
 def read_csv(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:

@@ -1,7 +1,8 @@
 """Segment-spec events: how a raw JSON line becomes an event row, its identifiers and traits.
 
 The spec's rules (https://segment.com/docs/connections/spec/common/) applied here:
-an event needs a `userId` or an `anonymousId`; snake_case `user_id` counts too; a
+an event needs a `userId` or an `anonymousId` (a track without an `event`
+name still loads: its identity data is good); snake_case `user_id` counts too; a
 payload without `messageId` gets a deterministic id from its content, so a re-sent
 copy is stored once; `timestamp` falls back to `originalTimestamp`, `sentAt`,
 `receivedAt`, then the load time.
@@ -25,38 +26,71 @@ IDENTIFIERS = {
 NOT_TRAITS = ("email", "phone", "user_id", "userid", "anonymous_id", "id")
 
 
-def _first(*paths: str) -> str:
-    return "coalesce(" + ", ".join(f"j->>'{p}'" for p in paths) + ")"
+# The content a derived messageId hashes: the payload without delivery metadata, which a
+# retried send changes (sentAt, receivedAt) or a pipeline adds (keys starting with `_`).
+_CONTENT = (
+    "to_json(map_from_entries(list_transform("
+    "list_filter(json_keys(j), lambda k: not starts_with(k, '_') and k not in ('sentAt', 'receivedAt')), "
+    "lambda k: struct_pack(k := k, v := j->('$.\"' || replace(k, '\"', '\\\"') || '\"')))))"
+)
 
 
-PROJECTION = f"""
+# Text fields of an event and the JSON paths they are read from, first match wins.
+# All are extracted in one call, so each line's JSON is parsed once for them.
+FIELDS = {
+    "message_id": ["$.messageId", "$.message_id"],
+    "type": ["$.type"],
+    "event": ["$.event"],
+    "name": ["$.name"],
+    "anonymous_id": ["$.anonymousId", "$.anonymous_id"],
+    "user_id": ["$.userId", "$.user_id"],
+    "previous_id": ["$.previousId", "$.previous_id"],
+    "group_id": ["$.groupId", "$.group_id", "$.context.groupId"],
+    "timestamp_raw": ["$.timestamp", "$.originalTimestamp", "$.sentAt", "$.receivedAt"],
+    "email": ["$.traits.email", "$.context.traits.email", "$.properties.email"],
+    "phone": ["$.traits.phone", "$.context.traits.phone"],
+    "campaign_source": ["$.context.campaign.source"],
+    "campaign_medium": ["$.context.campaign.medium"],
+    "campaign_name": ["$.context.campaign.name"],
+    "page_path": ["$.context.page.path", "$.properties.path"],
+    "page_url": ["$.context.page.url", "$.properties.url"],
+    "page_referrer": ["$.context.page.referrer", "$.properties.referrer"],
+    "ip": ["$.context.ip"],
+    "user_agent": ["$.context.userAgent", "$.context.user_agent"],
+}
+OBJECTS = ["traits", "context", "properties"]
+
+
+def _projection() -> str:
+    paths: list[str] = []
+    columns = []
+    for name, field_paths in FIELDS.items():
+        indexes = []
+        for path in field_paths:
+            paths.append(path)
+            indexes.append(f"v[{len(paths)}]")
+        expression = indexes[0] if len(indexes) == 1 else f"coalesce({', '.join(indexes)})"
+        if name == "type":
+            expression = f"lower({expression})"
+        if name == "message_id":
+            expression = f"case when {expression} is null then 'cdp-' || md5({_CONTENT}) else {expression} end"
+        columns.append(f"{expression} as {name}")
+    columns += [f"o[{i}]::varchar as {name}" for i, name in enumerate(OBJECTS, start=1)]
+    path_list = ", ".join(f"'{p}'" for p in paths)
+    object_list = ", ".join(f"'$.{name}'" for name in OBJECTS)
+    return f"""
 select
     _cdp_line,
     _cdp_raw,
-    coalesce({_first('$.messageId', '$.message_id')}, 'cdp-' || md5(j::varchar)) as message_id,
-    lower(j->>'$.type') as type,
-    j->>'$.event' as event,
-    j->>'$.name' as name,
-    {_first('$.anonymousId', '$.anonymous_id')} as anonymous_id,
-    {_first('$.userId', '$.user_id')} as user_id,
-    {_first('$.previousId', '$.previous_id')} as previous_id,
-    {_first('$.groupId', '$.group_id', '$.context.groupId')} as group_id,
-    {_first('$.timestamp', '$.originalTimestamp', '$.sentAt', '$.receivedAt')} as timestamp_raw,
-    {_first('$.traits.email', '$.context.traits.email', '$.properties.email')} as email,
-    {_first('$.traits.phone', '$.context.traits.phone')} as phone,
-    j->>'$.context.campaign.source' as campaign_source,
-    j->>'$.context.campaign.medium' as campaign_medium,
-    j->>'$.context.campaign.name' as campaign_name,
-    {_first('$.context.page.path', '$.properties.path')} as page_path,
-    {_first('$.context.page.url', '$.properties.url')} as page_url,
-    {_first('$.context.page.referrer', '$.properties.referrer')} as page_referrer,
-    j->>'$.context.ip' as ip,
-    {_first('$.context.userAgent', '$.context.user_agent')} as user_agent,
-    (j->'$.traits')::varchar as traits,
-    (j->'$.context')::varchar as context,
-    (j->'$.properties')::varchar as properties
-from (select _cdp_line, _cdp_raw, _cdp_raw::json as j from valid_json)
+    {(',' + chr(10) + '    ').join(columns)}
+from (
+    select _cdp_line, _cdp_raw, j, json_extract_string(j, [{path_list}]) as v, json_extract(j, [{object_list}]) as o
+    from (select _cdp_line, _cdp_raw, _cdp_raw::json as j from valid_json)
+)
 """
+
+
+PROJECTION = _projection()
 
 _TYPES = ", ".join(f"'{t}'" for t in EVENT_TYPES)
 
@@ -66,7 +100,6 @@ case
     when type not in ({_TYPES}) then 'unknown type: ' || type
     when user_id is null and anonymous_id is null then 'neither userId nor anonymousId'
     when type = 'alias' and previous_id is null then 'alias without previousId'
-    when type = 'track' and event is null then 'track without event'
     when timestamp_raw is not null and try_cast(timestamp_raw as timestamptz) is null
         then 'unparseable timestamp: ' || timestamp_raw
 end
