@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 ColumnType = Literal["string", "integer", "double", "boolean", "timestamp"]
-SourceFormat = Literal["segment", "csv", "jsonl", "parquet"]
+SourceFormat = Literal["segment", "csv", "jsonl", "parquet", "rest_api"]
 
 
 class ConfigError(ValueError):
@@ -26,9 +26,33 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ApiConfig(_Strict):
+    """A JSON REST API read with dlt's rest_api source. Secrets never live in cdp.yml:
+    the token comes from the environment variable `token_env` names."""
+
+    base_url: str | None = None
+    base_url_env: str | None = Field(default=None, description="environment variable holding the base URL")
+    token_env: str | None = Field(default=None, description="environment variable holding a bearer token")
+    path: str
+    data_selector: str | None = Field(default=None, description="JSONPath of the records in a response")
+    next_url_path: str | None = Field(default="next", description="JSONPath of the next page's URL; null: one page")
+    cursor_field: str | None = Field(default=None, description="record field the incremental cursor follows")
+    cursor_param: str | None = Field(default=None, description="query parameter that sends the last cursor value")
+    initial_cursor: str | None = None
+
+    @model_validator(mode="after")
+    def _one_base_url_and_a_whole_cursor(self) -> ApiConfig:
+        if (self.base_url is None) == (self.base_url_env is None):
+            raise ValueError("give exactly one of base_url and base_url_env")
+        if (self.cursor_field is None) != (self.cursor_param is None):
+            raise ValueError("cursor_field and cursor_param go together")
+        return self
+
+
 class SourceConfig(_Strict):
     description: str = ""
-    files: str = Field(description="Glob under the landing folder; `.gz` files match too.")
+    files: str | None = Field(default=None, description="Glob under the landing folder; `.gz` files match too.")
+    api: ApiConfig | None = None
     format: SourceFormat
     primary_key: str | None = None
     timestamp: str | None = None
@@ -46,6 +70,10 @@ class SourceConfig(_Strict):
             )
         if self.format != "segment" and self.primary_key is None and not self.identifiers:
             raise ValueError("give a primary_key or at least one identifier column")
+        if (self.format == "rest_api") != (self.api is not None):
+            raise ValueError("format rest_api and an api section go together")
+        if (self.format == "rest_api") == (self.files is not None):
+            raise ValueError("a file source needs files (a glob); a rest_api source takes none")
         return self
 
     def typed_columns(self) -> dict[str, ColumnType]:

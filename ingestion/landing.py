@@ -4,16 +4,20 @@ Settings (all from the environment, see cdp.settings):
 - CDP_LANDING_DIR: the folder whose files the `files` globs of cdp.yml match
 - CDP_WAREHOUSE: the DuckDB file dlt loads into (dataset `raw`)
 - CDP_CONFIG: the cdp.yml to read
+- for a `rest_api` source: the variables its `api.base_url_env` and `api.token_env` name
 
-One resource per configured source writes that source's rows to `raw.<source>`, and
-routes what it derives to shared tables: `raw.identifiers`, `raw.traits` and
-`raw.rejected_rows`. Files are incremental: the resource state remembers each file's
-size and modification time, so a second run with nothing new loads nothing.
+One resource per configured source (files, or a REST API read with dlt's rest_api)
+writes that source's rows to `raw.<source>`, and routes what it derives to shared
+tables: `raw.identifiers`, `raw.traits` and `raw.rejected_rows`. Files are
+incremental: the resource state remembers each file's size and modification time, so
+a second run with nothing new loads nothing; an API source keeps its cursor the same way.
 Items are Arrow tables: dlt moves them without per-row Python work.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -44,8 +48,10 @@ class LandingStats:
     sources: dict[str, SourceStats] = field(default_factory=dict)
 
 
-def matching_files(landing_dir: Path, pattern: str) -> list[Path]:
+def matching_files(landing_dir: Path, pattern: str | None) -> list[Path]:
     """Files for a glob, plain or gzipped (`crm/contacts*.csv*` matches `contacts_2.csv.gz`)."""
+    if pattern is None:  # an API source
+        return []
     paths = set(landing_dir.glob(pattern))
     if not pattern.endswith("*"):
         paths |= set(landing_dir.glob(pattern + ".gz"))
@@ -59,9 +65,30 @@ def _with_constants(table: pa.Table, **columns: object) -> pa.Table:
     return table
 
 
-def _source_resource(name: str, source: SourceConfig, identity: IdentityConfig, landing_dir: Path, stats: LandingStats):
+def _emit(name: str, parser: ChunkParser, chunk: pa.Table, origin: str, counts: SourceStats) -> Iterator[object]:
+    """Parse one chunk and route its parts: rows to the source's table, the rest to shared tables."""
+    parsed = parser.parse(chunk)
+    counts.landed += chunk.num_rows
+    counts.loaded += parsed.records.num_rows
+    counts.rejected += parsed.rejected.num_rows
+    lineage = {"_cdp_file": origin, "_cdp_loaded_at": parser.loaded_at}
+    if parsed.records.num_rows:
+        yield _with_constants(parsed.records, **lineage)
+    for table_name, table in (("identifiers", parsed.identifiers), ("traits", parsed.traits)):
+        if table.num_rows:
+            yield dlt.mark.with_table_name(_with_constants(table, source=name, **lineage), table_name)
+    if parsed.rejected.num_rows:
+        rejected = _with_constants(parsed.rejected, source=name, file=origin, loaded_at=parser.loaded_at)
+        yield dlt.mark.with_table_name(rejected, "rejected_rows")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _file_resource(name: str, source: SourceConfig, identity: IdentityConfig, landing_dir: Path, stats: LandingStats):
     @dlt.resource(name=name, write_disposition="append")
-    def read_source() -> Iterator[object]:
+    def read_files() -> Iterator[object]:
         seen: dict[str, str] = dlt.current.resource_state().setdefault("files", {})
         counts = stats.sources.setdefault(name, SourceStats())
         for path in matching_files(landing_dir, source.files):
@@ -70,29 +97,65 @@ def _source_resource(name: str, source: SourceConfig, identity: IdentityConfig, 
             fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
             if seen.get(relative) == fingerprint:
                 continue
-            loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
-            parser = ChunkParser(name, source, identity, loaded_at)
+            parser = ChunkParser(name, source, identity, _now())
             try:
                 for chunk in read_file(path, source.format):
-                    parsed = parser.parse(chunk)
-                    counts.landed += chunk.num_rows
-                    counts.loaded += parsed.records.num_rows
-                    counts.rejected += parsed.rejected.num_rows
-                    lineage = {"_cdp_file": relative, "_cdp_loaded_at": loaded_at}
-                    if parsed.records.num_rows:
-                        yield _with_constants(parsed.records, **lineage)
-                    for table_name, table in (("identifiers", parsed.identifiers), ("traits", parsed.traits)):
-                        if table.num_rows:
-                            yield dlt.mark.with_table_name(_with_constants(table, source=name, **lineage), table_name)
-                    if parsed.rejected.num_rows:
-                        rejected = _with_constants(parsed.rejected, source=name, file=relative, loaded_at=loaded_at)
-                        yield dlt.mark.with_table_name(rejected, "rejected_rows")
+                    yield from _emit(name, parser, chunk, relative, counts)
             finally:
                 parser.close()
             seen[relative] = fingerprint
             counts.files += 1
 
-    return read_source
+    return read_files
+
+
+def _api_resource(name: str, source: SourceConfig, identity: IdentityConfig, stats: LandingStats):
+    """dlt's rest_api source pages through the API (and keeps the incremental cursor);
+    each page is then parsed and checked exactly like a file chunk."""
+    from dlt.sources.rest_api import rest_api_resources
+
+    api = source.api
+    base_url = api.base_url or os.environ.get(api.base_url_env, "")
+    if not base_url:
+        raise ValueError(f"sources.{name}.api: environment variable {api.base_url_env} is not set")
+    client: dict = {
+        "base_url": base_url,
+        "paginator": {"type": "json_link", "next_url_path": api.next_url_path} if api.next_url_path else {"type": "single_page"},
+    }
+    if api.token_env:
+        token = os.environ.get(api.token_env)
+        if not token:
+            raise ValueError(f"sources.{name}.api: environment variable {api.token_env} (the API token) is not set")
+        client["auth"] = {"type": "bearer", "token": token}
+    endpoint: dict = {"path": api.path, "params": {}}
+    if api.data_selector:
+        endpoint["data_selector"] = api.data_selector
+    if api.cursor_param:
+        endpoint["params"][api.cursor_param] = {
+            "type": "incremental",
+            "cursor_path": api.cursor_field,
+            "initial_value": api.initial_cursor,
+        }
+    (pages,) = rest_api_resources({"client": client, "resources": [{"name": f"{name}_pages", "endpoint": endpoint}]})
+    origin = f"api:{api.path}"
+
+    @dlt.transformer(name=name, write_disposition="append")
+    def parse_pages(page: list[dict]) -> Iterator[object]:
+        counts = stats.sources.setdefault(name, SourceStats())
+        first = counts.landed + 1
+        chunk = pa.table(
+            {
+                "_cdp_line": pa.array(range(first, first + len(page)), pa.int64()),
+                "_cdp_raw": pa.array([json.dumps(record, default=str) for record in page], pa.string()),
+            }
+        )
+        parser = ChunkParser(name, source, identity, _now())
+        try:
+            yield from _emit(name, parser, chunk, origin, counts)
+        finally:
+            parser.close()
+
+    return pages | parse_pages
 
 
 def _identity_rules(identity: IdentityConfig):
@@ -127,11 +190,21 @@ def _identity_rules(identity: IdentityConfig):
     return [identifier_types, identity_blocklist]
 
 
-@dlt.source(name="landing", max_table_nesting=0)
+# New columns are kept; a column whose type changes (a cdp.yml edit, or a Parquet file
+# that disagrees with the last one) stops the load with an error naming it, rather than
+# splitting it into variant columns. Values that do not fit a declared type never get
+# here: they are rejected rows.
+SCHEMA_CONTRACT = {"tables": "evolve", "columns": "evolve", "data_type": "freeze"}
+
+
+@dlt.source(name="landing", max_table_nesting=0, schema_contract=SCHEMA_CONTRACT)
 def landing_source(config: CdpConfig, landing_dir: Path, stats: LandingStats | None = None):
     stats = stats if stats is not None else LandingStats()
     resources = [
-        _source_resource(name, source, config.identity, landing_dir, stats) for name, source in config.sources.items()
+        _api_resource(name, source, config.identity, stats)
+        if source.format == "rest_api"
+        else _file_resource(name, source, config.identity, landing_dir, stats)
+        for name, source in config.sources.items()
     ]
     return [*resources, *_identity_rules(config.identity)]
 

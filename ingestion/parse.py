@@ -59,7 +59,7 @@ class ChunkParser:
         con = self.con
         con.register("chunk", chunk)
         loaded_at = f"timestamp '{self.loaded_at.isoformat(sep=' ')}'"
-        if self.source.format in ("segment", "jsonl"):
+        if self.source.format in ("segment", "jsonl", "rest_api"):
             con.sql(f"create or replace temp view valid_json as select * from chunk where {_JSON_OBJECT}")
             con.sql(
                 f"""create or replace temp view parse_errors as

@@ -31,9 +31,9 @@ def landing_specs(config: CdpConfig) -> list[dg.AssetSpec]:
         dg.AssetSpec(
             key=["raw", name],
             group_name="landing",
-            description=source.description or f"{source.format} files matching {source.files}",
+            description=source.description or (f"REST API {source.api.path}" if source.api else f"files matching {source.files}"),
             kinds={"dlt", "duckdb"},
-            metadata={"files": source.files, "format": source.format},
+            metadata={"files": source.files or "", "api_path": source.api.path if source.api else "", "format": source.format},
         )
         for name, source in config.sources.items()
     ]
