@@ -9,6 +9,7 @@ from cdp.settings import export_settings, load_settings
 from orchestration.dbt.assets import build_dbt_assets, dbt_resource
 from orchestration.jobs import full_run_job
 from orchestration.landing.assets import build_landing_assets
+from orchestration.publish.assets import build_publish_asset
 from orchestration.schedules import daily_schedule
 from orchestration.sensors import build_landing_sensor
 
@@ -18,8 +19,10 @@ def build_definitions() -> dg.Definitions:
     # dbt and dlt run in their own working directories: give them absolute paths.
     export_settings(settings)
     config = load_config(settings.config_path)
+    dbt_models = build_dbt_assets()
+    marts = [key for key in dbt_models.keys if key.path[0] == "cdp"]
     return dg.Definitions(
-        assets=[build_landing_assets(config), build_dbt_assets()],
+        assets=[build_landing_assets(config), dbt_models, build_publish_asset(marts)],
         jobs=[full_run_job],
         schedules=[daily_schedule()],
         sensors=[build_landing_sensor(config)],

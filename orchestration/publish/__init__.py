@@ -1,0 +1,1 @@
+"""Publishing the `cdp` tables as a read-only snapshot that BI tools read during runs."""

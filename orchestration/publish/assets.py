@@ -1,0 +1,33 @@
+"""The last asset of a run: the read-only snapshot BI tools read."""
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from cdp.publish import publish
+from cdp.settings import load_settings
+from orchestration.pools import WAREHOUSE_POOL
+
+PUBLISHED_KEY = dg.AssetKey(["published", "cdp"])
+
+
+def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    # In the warehouse pool: it reads the warehouse, which must not be mid-write.
+    @dg.asset(
+        key=PUBLISHED_KEY,
+        deps=mart_keys,
+        group_name="publish",
+        kinds={"duckdb"},
+        pool=WAREHOUSE_POOL,
+        description="Read-only copy of every cdp table, swapped in atomically at the end of a successful run.",
+    )
+    def published_cdp(context: AssetExecutionContext) -> dg.MaterializeResult:
+        result = publish(load_settings(), context.run_id)
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(result.path)),
+                "tables": len(result.tables),
+                **{f"rows/{name}": count for name, count in result.tables.items()},
+            }
+        )
+
+    return published_cdp
