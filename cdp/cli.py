@@ -12,6 +12,7 @@ configuration error.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from cdp.config import ConfigError, load_config
 from cdp.settings import Settings, export_settings, load_settings
+from cdp.stale_runs import clear_stale_runs, process_tags
 
 INSTANCE_TEMPLATE = Path(__file__).resolve().parents[1] / "orchestration" / "dagster.yaml"
 SUMMARY_TABLES = ("profiles", "profile_identifiers", "events", "orders", "pos_transactions", "rejected_rows")
@@ -44,16 +46,30 @@ def materialize_all(settings: Settings, trigger: str) -> bool:
 
     job = build_definitions().resolve_job_def("cdp_full_run")
     with DagsterInstance.get() as instance:
+        for run_id in clear_stale_runs(instance):
+            print(f"cdp: run {run_id} was killed before it finished; marked failed and its pool slot freed", file=sys.stderr)
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            tags={"cdp/trigger": trigger},
+            tags={"cdp/trigger": trigger, **process_tags()},
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
+    report_failures(result)
+    return result.success
+
+
+def report_failures(result) -> None:
+    """Say what failed: steps with their error, checks with a sample of the offending rows."""
     for event in result.all_events:
         if event.is_step_failure:
             print(f"FAILED: {event.step_key}: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
-    return result.success
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            continue
+        level = "FAILED CHECK" if evaluation.severity.value == "ERROR" else "WARNING"
+        where = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        details = {k: v.value for k, v in evaluation.metadata.items()}
+        print(f"{level}: {where} {json.dumps(details, default=str)[:2000]}", file=sys.stderr)
 
 
 def print_summary(settings: Settings) -> None:

@@ -60,6 +60,7 @@ class SourceConfig(_Strict):
     traits: list[str] = Field(default_factory=list)
     columns: dict[str, ColumnType] = Field(default_factory=dict, description="typed columns; others stay text")
     required: list[str] = Field(default_factory=list)
+    freshness_hours: float = Field(default=36, gt=0, description="warn when nothing new landed for this long")
 
     @model_validator(mode="after")
     def _segment_sources_are_self_describing(self) -> SourceConfig:

@@ -10,6 +10,7 @@ from orchestration.dbt.assets import build_dbt_assets, dbt_resource
 from orchestration.jobs import full_run_job
 from orchestration.landing.assets import build_landing_assets
 from orchestration.publish.assets import build_publish_asset
+from orchestration.quality.checks import build_quality_checks
 from orchestration.schedules import daily_schedule
 from orchestration.sensors import build_landing_sensor
 
@@ -23,6 +24,7 @@ def build_definitions() -> dg.Definitions:
     marts = [key for key in dbt_models.keys if key.path[0] == "cdp"]
     return dg.Definitions(
         assets=[build_landing_assets(config), dbt_models, build_publish_asset(marts)],
+        asset_checks=build_quality_checks(config),
         jobs=[full_run_job],
         schedules=[daily_schedule()],
         sensors=[build_landing_sensor(config)],

@@ -9,9 +9,14 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from cdp.publish import PUBLISHED_NAME, published_dir
+from cdp.settings import load_settings
+from orchestration.dbt.identity_report import identity_metadata
 from orchestration.dbt.project import dbt_project
 from orchestration.pools import WAREHOUSE_POOL
+from orchestration.retries import retry_if_transient
 
+PROFILES_KEY = dg.AssetKey(["cdp", "profiles"])
 LAYER_GROUPS = {"staging": "staging", "intermediate": "identity", "marts": "marts"}
 
 
@@ -41,7 +46,22 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
     )
     def cdp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(["build"], context=context).stream()
+        held = []
+        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        for event in invocation.stream():
+            # The identity report reads the warehouse, which dbt holds until it exits.
+            if isinstance(event, dg.Output) and context.asset_key_for_output(event.output_name) == PROFILES_KEY:
+                held.append(event)
+            else:
+                yield event
+        if not invocation.is_successful():
+            error = invocation.get_error()
+            retry_if_transient(error)  # dbt's error message carries its error lines
+            raise error
+        settings = load_settings()
+        for event in held:
+            previous = published_dir(settings) / PUBLISHED_NAME
+            yield event.with_metadata({**event.metadata, **identity_metadata(settings.warehouse, previous)})
 
     return cdp_dbt_models
 

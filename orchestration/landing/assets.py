@@ -15,6 +15,7 @@ from cdp.settings import load_settings
 from ingestion.landing import DERIVED_TABLES, LandingStats, landing_source, matching_files
 from ingestion.pipeline import landing_pipeline
 from orchestration.pools import WAREHOUSE_POOL
+from orchestration.retries import retry_if_transient
 
 RULE_TABLES = ("identifier_types", "identity_blocklist")
 DERIVED_DESCRIPTIONS = {
@@ -56,7 +57,11 @@ def build_landing_assets(config: CdpConfig) -> dg.AssetsDefinition:
             context.log.warning(f"no file in {settings.landing_dir} matches any source of cdp.yml")
         stats = LandingStats()
         pipeline = landing_pipeline(settings)
-        pipeline.run(landing_source(config, settings.landing_dir, stats))
+        try:
+            pipeline.run(landing_source(config, settings.landing_dir, stats))
+        except Exception as error:
+            retry_if_transient(error)
+            raise
         row_counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace.last_normalize_info else {}
         for name in config.sources:
             counts = stats.sources.get(name)

@@ -8,13 +8,8 @@ source as (
 ),
 
 -- a record landed twice (a re-sent event, a re-exported row) observes its identifiers once
-numbered as (
-    select
-        *,
-        row_number() over (
-            partition by source, record_key, identifier_type, raw_value order by _cdp_loaded_at, _cdp_file
-        ) as copy_number
-    from source
+deduplicated as (
+    {{ deduplicate('source', 'source, record_key, identifier_type, raw_value', '_cdp_loaded_at, _cdp_file') }}
 ),
 
 final as (
@@ -26,8 +21,7 @@ final as (
         identifier_value,
         invalid_reason,
         cast(observed_at as timestamp) as observed_at
-    from numbered
-    where copy_number = 1
+    from deduplicated
 )
 
 select * from final

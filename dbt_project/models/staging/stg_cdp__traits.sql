@@ -6,13 +6,8 @@ source as (
         'observed_at': 'timestamp', '_cdp_file': 'varchar', '_cdp_loaded_at': 'timestamp'}) }}
 ),
 
-numbered as (
-    select
-        *,
-        row_number() over (
-            partition by source, record_key, trait, value order by _cdp_loaded_at, _cdp_file
-        ) as copy_number
-    from source
+deduplicated as (
+    {{ deduplicate('source', 'source, record_key, trait, value', '_cdp_loaded_at, _cdp_file') }}
 ),
 
 final as (
@@ -22,8 +17,7 @@ final as (
         trait,
         nullif(trim(value), '') as value,
         cast(observed_at as timestamp) as observed_at
-    from numbered
-    where copy_number = 1
+    from deduplicated
 )
 
 select * from final

@@ -8,13 +8,8 @@ source as (
 ),
 
 -- a contact exported again replaces the earlier export: latest updated_at wins
-numbered as (
-    select
-        *,
-        row_number() over (
-            partition by contact_id order by updated_at desc, _cdp_loaded_at desc, _cdp_line desc
-        ) as version_rank
-    from source
+deduplicated as (
+    {{ deduplicate('source', 'contact_id', 'updated_at desc, _cdp_loaded_at desc, _cdp_line desc') }}
 ),
 
 final as (
@@ -29,8 +24,7 @@ final as (
         lower(trim(lifecycle_stage)) as lifecycle_stage,
         cast(updated_at as timestamp) as updated_at,
         _cdp_file as source_file
-    from numbered
-    where version_rank = 1
+    from deduplicated
 )
 
 select * from final

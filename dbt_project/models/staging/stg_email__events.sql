@@ -7,11 +7,8 @@ source as (
 ),
 
 -- the export has no key: identical rows are one event (the record key hashes the row)
-numbered as (
-    select
-        *,
-        row_number() over (partition by _cdp_record_key order by _cdp_loaded_at, _cdp_line) as copy_number
-    from source
+deduplicated as (
+    {{ deduplicate('source', '_cdp_record_key', '_cdp_loaded_at, _cdp_line') }}
 ),
 
 final as (
@@ -22,8 +19,7 @@ final as (
         lower(trim(event)) as event_type,
         cast(ts as timestamp) as occurred_at,
         _cdp_file as source_file
-    from numbered
-    where copy_number = 1
+    from deduplicated
 )
 
 select * from final

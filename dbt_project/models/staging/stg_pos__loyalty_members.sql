@@ -6,11 +6,8 @@ source as (
         '_cdp_file': 'varchar', '_cdp_line': 'bigint', '_cdp_loaded_at': 'timestamp'}) }}
 ),
 
-numbered as (
-    select
-        *,
-        row_number() over (partition by loyalty_id order by _cdp_loaded_at desc, _cdp_line desc) as version_rank
-    from source
+deduplicated as (
+    {{ deduplicate('source', 'loyalty_id', '_cdp_loaded_at desc, _cdp_line desc') }}
 ),
 
 final as (
@@ -19,8 +16,7 @@ final as (
         email,
         phone,
         _cdp_file as source_file
-    from numbered
-    where version_rank = 1
+    from deduplicated
 )
 
 select * from final

@@ -6,11 +6,8 @@ source as (
         'ts': 'timestamp', '_cdp_file': 'varchar', '_cdp_line': 'bigint', '_cdp_loaded_at': 'timestamp'}) }}
 ),
 
-numbered as (
-    select
-        *,
-        row_number() over (partition by transaction_id order by _cdp_loaded_at, _cdp_line) as copy_number
-    from source
+deduplicated as (
+    {{ deduplicate('source', 'transaction_id', '_cdp_loaded_at, _cdp_line') }}
 ),
 
 final as (
@@ -18,11 +15,10 @@ final as (
         trim(transaction_id) as transaction_id,
         store_id,
         trim(loyalty_id) as loyalty_id,
-        amount,
+        cast(amount as decimal(18, 2)) as amount,
         cast(ts as timestamp) as transacted_at,
         _cdp_file as source_file
-    from numbered
-    where copy_number = 1
+    from deduplicated
 )
 
 select * from final

@@ -11,11 +11,8 @@ source as (
 ),
 
 -- a re-sent event (same messageId) is one event: the first copy that landed wins
-numbered as (
-    select
-        *,
-        row_number() over (partition by message_id order by _cdp_loaded_at, _cdp_file, _cdp_line) as copy_number
-    from source
+deduplicated as (
+    {{ deduplicate('source', 'message_id', '_cdp_loaded_at, _cdp_file, _cdp_line') }}
 ),
 
 final as (
@@ -45,8 +42,7 @@ final as (
         properties,
         _cdp_file as source_file,
         cast(_cdp_loaded_at as timestamp) as loaded_at
-    from numbered
-    where copy_number = 1
+    from deduplicated
 )
 
 select * from final

@@ -8,11 +8,8 @@ source as (
 ),
 
 -- an order exported again (a status change) replaces the earlier export
-numbered as (
-    select
-        *,
-        row_number() over (partition by order_id order by _cdp_loaded_at desc, _cdp_file desc, _cdp_line desc) as version_rank
-    from source
+deduplicated as (
+    {{ deduplicate('source', 'order_id', '_cdp_loaded_at desc, _cdp_file desc, _cdp_line desc') }}
 ),
 
 final as (
@@ -20,15 +17,15 @@ final as (
         trim(order_id) as order_id,
         email,
         user_id,
-        total,
+        -- money is decimal: sums are exact and do not depend on the order rows are added in
+        cast(total as decimal(18, 2)) as total,
         upper(currency) as currency,
         lower(trim(status)) as status,
         -- refunded and cancelled orders are kept as facts but are not revenue
         lower(trim(status)) not in ('refunded', 'cancelled', 'canceled', 'failed') as is_revenue,
         cast(created_at as timestamp) as created_at,
         _cdp_file as source_file
-    from numbered
-    where version_rank = 1
+    from deduplicated
 )
 
 select * from final

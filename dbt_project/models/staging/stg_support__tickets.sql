@@ -6,11 +6,8 @@ source as (
         'created_at': 'timestamp', '_cdp_file': 'varchar', '_cdp_line': 'bigint', '_cdp_loaded_at': 'timestamp'}) }}
 ),
 
-numbered as (
-    select
-        *,
-        row_number() over (partition by ticket_id order by _cdp_loaded_at desc, _cdp_line desc) as version_rank
-    from source
+deduplicated as (
+    {{ deduplicate('source', 'ticket_id', '_cdp_loaded_at desc, _cdp_line desc') }}
 ),
 
 final as (
@@ -22,8 +19,7 @@ final as (
         lower(trim(status)) in ('open', 'pending', 'new') as is_open,
         cast(created_at as timestamp) as created_at,
         _cdp_file as source_file
-    from numbered
-    where version_rank = 1
+    from deduplicated
 )
 
 select * from final

@@ -1,0 +1,1 @@
+"""Data quality as Dagster asset checks: GX suites and source freshness."""

@@ -1,0 +1,80 @@
+"""GX suites and source freshness as asset checks.
+
+A blocking check that fails stops everything downstream of its asset in the run: bad
+landed data never reaches the profiles, a broken mart is never published. Warnings
+are recorded and the run goes on.
+"""
+
+from datetime import datetime, timezone
+
+import dagster as dg
+import duckdb
+
+from cdp.config import CdpConfig
+from cdp.settings import load_settings
+from orchestration.pools import WAREHOUSE_POOL
+from quality.runner import table_exists, validate_query
+from quality.suites import LANDED, MARTS, Suite
+
+
+def _suite_check(suite: Suite) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(suite.asset),
+        name=suite.name,
+        description=suite.description,
+        blocking=suite.blocking,
+        pool=WAREHOUSE_POOL,
+    )
+    def check() -> dg.AssetCheckResult:
+        warehouse = load_settings().warehouse
+        if not table_exists(warehouse, *suite.asset):
+            # a configured source with no file yet: nothing to hold to account (freshness warns)
+            return dg.AssetCheckResult(passed=True, metadata={"rows_validated": 0, "note": "no data landed yet"})
+        outcome = validate_query(warehouse, suite.name, suite.sql, suite.expectations)
+        metadata: dict = {"rows_validated": outcome.rows}
+        for failure in outcome.failures():
+            label = f"{failure.expectation}({failure.column})" if failure.column else failure.expectation
+            metadata[f"failed/{label}"] = failure.unexpected
+            metadata[f"sample/{label}"] = dg.MetadataValue.json(failure.sample)
+        return dg.AssetCheckResult(
+            passed=outcome.success,
+            severity=dg.AssetCheckSeverity.ERROR if suite.blocking else dg.AssetCheckSeverity.WARN,
+            metadata=metadata,
+        )
+
+    return check
+
+
+def _freshness_check(name: str, hours: float) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", name]),
+        name="freshness",
+        description=f"Something new landed for {name} within the last {hours:g} hours.",
+        pool=WAREHOUSE_POOL,
+    )
+    def check() -> dg.AssetCheckResult:
+        warehouse = load_settings().warehouse
+        latest = None
+        if table_exists(warehouse, "raw", name):
+            with duckdb.connect(str(warehouse), read_only=True) as con:
+                latest = con.sql(f'select max(_cdp_loaded_at) from raw."{name}"').fetchall()[0][0]
+        if latest is None:
+            return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, metadata={"last_loaded_at": "never"})
+        age = datetime.now(timezone.utc) - (latest if latest.tzinfo else latest.replace(tzinfo=timezone.utc))
+        age_hours = age.total_seconds() / 3600
+        return dg.AssetCheckResult(
+            passed=age_hours <= hours,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"last_loaded_at": str(latest), "hours_since": round(age_hours, 1), "limit_hours": hours},
+        )
+
+    return check
+
+
+def build_quality_checks(config: CdpConfig) -> list[dg.AssetChecksDefinition]:
+    # a landed-data suite applies only when its source is configured
+    present = {("raw", name) for name in [*config.sources, "identifiers"]}
+    checks = [_suite_check(suite) for suite in LANDED if tuple(suite.asset) in present]
+    checks += [_suite_check(suite) for suite in MARTS]
+    checks += [_freshness_check(name, source.freshness_hours) for name, source in config.sources.items()]
+    return checks

@@ -1,0 +1,1 @@
+"""Data quality: great-expectations suites over DuckDB tables, validated in bounded chunks."""

@@ -1,0 +1,119 @@
+"""Validate a DuckDB query's rows against a GX expectation list, chunk by chunk.
+
+GX 1.x has no DuckDB datasource, and pulling a whole table into pandas would make
+memory grow with the data. So the query is streamed as Arrow record batches of at
+most CHUNK_ROWS rows, each validated as its own pandas batch; the verdict is the
+conjunction, and failing rows are sampled as they are found.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+CHUNK_ROWS = 100_000
+SAMPLE_ROWS = 10
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    unexpected: int = 0
+    checked: int = 0
+    sample: list[dict] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return self.unexpected == 0
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    rows: int
+    expectations: list[ExpectationOutcome]
+
+    @property
+    def success(self) -> bool:
+        return all(e.success for e in self.expectations)
+
+    def failures(self) -> list[ExpectationOutcome]:
+        return [e for e in self.expectations if not e.success]
+
+
+@cache
+def _context():
+    # Imported here: GX takes seconds to import, and only checks need it.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def _batch_definition(name: str):
+    context = _context()
+    source = context.data_sources.all().get("cdp") or context.data_sources.add_pandas("cdp")
+    try:
+        asset = source.get_asset(name)
+    except LookupError:
+        asset = source.add_dataframe_asset(name)
+    try:
+        return asset.get_batch_definition("chunk")
+    except KeyError:
+        return asset.add_batch_definition_whole_dataframe("chunk")
+
+
+def table_exists(warehouse: Path, schema: str, table: str) -> bool:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.sql(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", params=[schema, table]
+        ).fetchall()[0][0] > 0
+
+
+def validate_query(warehouse: Path, name: str, sql: str, expectations: list, chunk_rows: int = CHUNK_ROWS) -> SuiteOutcome:
+    """Run `sql` read-only against the warehouse and validate every row in chunks."""
+    import great_expectations as gx
+
+    suite = gx.ExpectationSuite(name=f"{name}_suite", expectations=[copy.deepcopy(e) for e in expectations])
+    outcomes = [ExpectationOutcome(e.expectation_type, getattr(e, "column", None)) for e in suite.expectations]
+    batch_definition = _batch_definition(name)
+    rows = 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        reader = con.sql(sql).to_arrow_reader(chunk_rows)
+        for record_batch in reader:
+            frame = record_batch.to_pandas()
+            if frame.empty:
+                continue
+            rows += len(frame)
+            result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
+                suite, result_format={"result_format": "COMPLETE"}
+            )
+            for outcome, item in zip(outcomes, result.results):
+                outcome.checked += item.result.get("element_count", len(frame)) or 0
+                if item.success:
+                    continue
+                unexpected = item.result.get("unexpected_count")
+                outcome.unexpected += unexpected if unexpected is not None else 1
+                for index in (item.result.get("unexpected_index_list") or [])[: SAMPLE_ROWS - len(outcome.sample)]:
+                    outcome.sample.append({k: _plain(v) for k, v in frame.loc[index].items()})
+                if not item.result.get("unexpected_index_list"):
+                    # a rule about the whole result (a row count): the rows it returned are the finding
+                    for _, row in frame.head(SAMPLE_ROWS - len(outcome.sample)).iterrows():
+                        outcome.sample.append({k: _plain(v) for k, v in row.items()})
+    return SuiteOutcome(name, rows, outcomes)
+
+
+def _plain(value):
+    """JSON-friendly values for metadata."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

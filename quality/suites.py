@@ -1,0 +1,109 @@
+"""What must hold for landed data and for the marts, as GX expectations over SQL queries.
+
+Row rules are expectations on the rows a query returns. Rules about a whole table
+(uniqueness, reconciliation) are computed in SQL and their small result is what GX
+checks: a chunk can never see that a value repeats in another chunk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import great_expectations.expectations as gxe
+
+# A timestamp before this, or more than a day in the future, is a clock or parsing bug.
+SANE_TIMESTAMPS = "timestamp '2000-01-01' and current_timestamp::timestamp + interval 1 day"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    asset: list[str]  # asset key path the check is on
+    sql: str
+    expectations: list = field(default_factory=list)
+    blocking: bool = True
+    description: str = ""
+
+
+def _true(column: str) -> gxe.ExpectColumnValuesToBeInSet:
+    return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[True])
+
+
+LANDED = [
+    Suite(
+        name="events_have_ids_and_sane_timestamps",
+        asset=["raw", "events"],
+        description="Every landed event has a messageId, a Segment type, a userId or anonymousId, and a sane timestamp.",
+        sql=f"""select message_id, type, anonymous_id, user_id, timestamp,
+                   anonymous_id is not null or user_id is not null as has_identifier,
+                   cast(timestamp as timestamp) between {SANE_TIMESTAMPS} as timestamp_is_sane
+               from raw.events""",
+        expectations=[
+            gxe.ExpectColumnValuesToNotBeNull(column="message_id"),
+            gxe.ExpectColumnValuesToBeInSet(column="type", value_set=["identify", "track", "page", "screen", "alias", "group"]),
+            _true("has_identifier"),
+            _true("timestamp_is_sane"),
+        ],
+    ),
+    Suite(
+        name="orders_have_ids_and_non_negative_totals",
+        asset=["raw", "shop_orders"],
+        description="Every landed order has an id, a non-negative total and a sane creation time.",
+        sql=f"""select order_id, total, status, created_at,
+                   cast(created_at as timestamp) between {SANE_TIMESTAMPS} as timestamp_is_sane
+               from raw.shop_orders""",
+        expectations=[
+            gxe.ExpectColumnValuesToNotBeNull(column="order_id"),
+            gxe.ExpectColumnValuesToBeBetween(column="total", min_value=0),
+            _true("timestamp_is_sane"),
+        ],
+    ),
+    Suite(
+        name="pos_amounts_are_non_negative",
+        asset=["raw", "pos_transactions"],
+        description="In-store amounts are not negative (refunds arrive as their own records).",
+        sql="select transaction_id, loyalty_id, amount, ts from raw.pos_transactions",
+        expectations=[
+            gxe.ExpectColumnValuesToNotBeNull(column="transaction_id"),
+            gxe.ExpectColumnValuesToBeBetween(column="amount", min_value=0),
+        ],
+        blocking=False,
+    ),
+    Suite(
+        name="emails_are_parseable",
+        asset=["raw", "identifiers"],
+        description="Every email that normalisation accepted has the shape local@domain.tld.",
+        sql="""select source, record_key, raw_value, identifier_value from raw.identifiers
+               where identifier_type = 'email' and identifier_value is not null""",
+        expectations=[
+            gxe.ExpectColumnValuesToMatchRegex(column="identifier_value", regex=r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"),
+        ],
+    ),
+]
+
+MARTS = [
+    Suite(
+        name="one_row_per_profile",
+        asset=["cdp", "profiles"],
+        description="No profile_id appears twice in cdp.profiles.",
+        sql="select profile_id, count(*) as copies from cdp.profiles group by profile_id having count(*) > 1",
+        expectations=[gxe.ExpectTableRowCountToEqual(value=0)],
+    ),
+    Suite(
+        name="each_identifier_in_one_profile",
+        asset=["cdp", "profile_identifiers"],
+        description="No identifier belongs to two profiles.",
+        sql="""select identifier_type, identifier_value, count(distinct profile_id) as profiles
+               from cdp.profile_identifiers group by 1, 2 having count(distinct profile_id) > 1""",
+        expectations=[gxe.ExpectTableRowCountToEqual(value=0)],
+    ),
+    Suite(
+        name="revenue_reconciles",
+        asset=["cdp", "profiles"],
+        description="Lifetime value across profiles equals revenue of the attributed orders and in-store purchases.",
+        sql="""select round(coalesce((select sum(lifetime_value) from cdp.profiles), 0)
+                     - coalesce((select sum(total) from cdp.orders where is_revenue and profile_id is not null), 0)
+                     - coalesce((select sum(amount) from cdp.pos_transactions where profile_id is not null), 0), 2) as difference""",
+        expectations=[gxe.ExpectColumnValuesToBeBetween(column="difference", min_value=-0.01, max_value=0.01)],
+    ),
+]
