@@ -124,9 +124,20 @@ class IdentityConfig(_Strict):
         return region
 
 
+class SegmentConfig(_Strict):
+    description: str
+    where: dict = Field(description="a condition tree: {all: [...]}, {any: [...]}, {not: ...} or {trait, op, value}")
+
+    def predicate(self, name: str) -> str:
+        from cdp.segments import compile_where
+
+        return compile_where(self.where, f"segments.{name}.where")
+
+
 class CdpConfig(_Strict):
     sources: dict[str, SourceConfig]
     identity: IdentityConfig
+    segments: dict[str, SegmentConfig] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _names_and_types_agree(self) -> CdpConfig:
@@ -142,6 +153,15 @@ class CdpConfig(_Strict):
         for id_type, limit in self.identity.shared_identifier_limits.items():
             if id_type not in self.identity.identifier_types or limit < 1:
                 raise ValueError(f"identity.shared_identifier_limits.{id_type}: needs a known identifier type and a limit >= 1")
+        from cdp.segments import SegmentError
+
+        for name, segment in self.segments.items():
+            if not NAME_PATTERN.match(name):
+                raise ValueError(f"segment name {name!r} must be lowercase letters, digits and underscores")
+            try:
+                segment.predicate(name)
+            except SegmentError as exc:
+                raise ValueError(str(exc)) from exc
         for required in ("anonymous_id", "user_id", "email", "phone"):
             if required not in self.identity.identifier_types:
                 raise ValueError(f"identity.identifier_types must declare {required!r}")

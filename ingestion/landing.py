@@ -197,6 +197,21 @@ def _identity_rules(identity: IdentityConfig):
 SCHEMA_CONTRACT = {"tables": "evolve", "columns": "evolve", "data_type": "freeze"}
 
 
+def _segment_definitions(config: CdpConfig):
+    """cdp.yml's segments, compiled to SQL predicates over cdp.profiles, for dbt to evaluate."""
+
+    @dlt.resource(
+        name="segment_definitions",
+        write_disposition="replace",
+        columns={"name": {"data_type": "text"}, "description": {"data_type": "text"}, "predicate": {"data_type": "text"}},
+    )
+    def segment_definitions() -> Iterator[dict]:
+        for name, segment in config.segments.items():
+            yield {"name": name, "description": segment.description, "predicate": segment.predicate(name)}
+
+    return segment_definitions
+
+
 @dlt.source(name="landing", max_table_nesting=0, schema_contract=SCHEMA_CONTRACT)
 def landing_source(config: CdpConfig, landing_dir: Path, stats: LandingStats | None = None):
     stats = stats if stats is not None else LandingStats()
@@ -206,7 +221,7 @@ def landing_source(config: CdpConfig, landing_dir: Path, stats: LandingStats | N
         else _file_resource(name, source, config.identity, landing_dir, stats)
         for name, source in config.sources.items()
     ]
-    return [*resources, *_identity_rules(config.identity)]
+    return [*resources, *_identity_rules(config.identity), _segment_definitions(config)]
 
 
 if __name__ == "__main__":

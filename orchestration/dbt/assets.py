@@ -1,8 +1,6 @@
 """Every dbt model as an asset, grouped by layer; every dbt test as an asset check."""
 
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -12,11 +10,18 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from cdp.publish import PUBLISHED_NAME, published_dir
 from cdp.settings import load_settings
 from orchestration.dbt.identity_report import identity_metadata
-from orchestration.dbt.project import dbt_project
+from orchestration.dbt.segment_report import segment_metadata
+from orchestration.dbt.project import dbt_executable, dbt_project
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.retries import retry_if_transient
 
-PROFILES_KEY = dg.AssetKey(["cdp", "profiles"])
+# Metadata computed after the build, per asset.
+REPORTS = {
+    dg.AssetKey(["cdp", "profiles"]): lambda settings: identity_metadata(
+        settings.warehouse, published_dir(settings) / PUBLISHED_NAME
+    ),
+    dg.AssetKey(["cdp", "segments"]): lambda settings: segment_metadata(settings.warehouse),
+}
 LAYER_GROUPS = {"staging": "staging", "intermediate": "identity", "marts": "marts"}
 
 
@@ -46,11 +51,12 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
     )
     def cdp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+        # The reports read the warehouse, which dbt holds until it exits: from the first
+        # reported asset on, events wait (in order, as Dagster requires) until then.
         held = []
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
         for event in invocation.stream():
-            # The identity report reads the warehouse, which dbt holds until it exits.
-            if isinstance(event, dg.Output) and context.asset_key_for_output(event.output_name) == PROFILES_KEY:
+            if held or (isinstance(event, dg.Output) and context.asset_key_for_output(event.output_name) in REPORTS):
                 held.append(event)
             else:
                 yield event
@@ -60,13 +66,11 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             raise error
         settings = load_settings()
         for event in held:
-            previous = published_dir(settings) / PUBLISHED_NAME
-            yield event.with_metadata({**event.metadata, **identity_metadata(settings.warehouse, previous)})
+            report = REPORTS.get(context.asset_key_for_output(event.output_name)) if isinstance(event, dg.Output) else None
+            yield event.with_metadata({**event.metadata, **report(settings)}) if report else event
 
     return cdp_dbt_models
 
 
 def dbt_resource() -> DbtCliResource:
-    # The dbt installed beside this Python, so a venv works without being activated.
-    beside = Path(sys.executable).parent / "dbt"
-    return DbtCliResource(project_dir=dbt_project(), dbt_executable=str(beside) if beside.exists() else "dbt")
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())

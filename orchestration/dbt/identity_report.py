@@ -28,10 +28,17 @@ def _size_plot(sizes: list[tuple[int, int]]) -> str:
     axes.set_yscale("log")
     axes.set_title("Profile size distribution")
     figure.tight_layout()
+    return png_markdown(figure, "profile sizes")
+
+
+def png_markdown(figure, title: str) -> str:
+    """A matplotlib figure as Markdown with an inline PNG: Dagster's UI shows it in place."""
+    import matplotlib.pyplot as plt
+
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80)
     plt.close(figure)
-    return f"![profile sizes](data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()})"
+    return f"![{title}](data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()})"
 
 
 def identity_metadata(warehouse: Path, previous_snapshot: Path | None) -> dict:

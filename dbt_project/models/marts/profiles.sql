@@ -79,6 +79,7 @@ order_totals as (
         profile_id,
         count(*) as order_count,
         sum(case when is_revenue then total else 0 end) as online_revenue,
+        sum(case when is_revenue then 1 else 0 end) as revenue_order_count,
         max(created_at) as last_order_at
     from orders
     group by profile_id
@@ -99,7 +100,8 @@ web_activity as (
         profile_id,
         count(*) as event_count,
         sum(case when event_type = 'page' then 1 else 0 end) as page_views,
-        max(event_at) as last_event_at
+        max(event_at) as last_event_at,
+        max(case when event_type = 'page' and page_path = '/cart' then event_at end) as last_cart_view_at
     from events
     group by profile_id
 ),
@@ -167,12 +169,14 @@ final as (
         coalesce(p.pos_transaction_count, 0) as pos_transaction_count,
         coalesce(p.pos_revenue, 0) as pos_revenue,
         coalesce(o.online_revenue, 0) + coalesce(p.pos_revenue, 0) as lifetime_value,
+        o.online_revenue / nullif(o.revenue_order_count, 0) as average_order_value,
         o.last_order_at,
         p.last_pos_transaction_at,
         -- web
         coalesce(w.event_count, 0) as event_count,
         coalesce(w.page_views, 0) as page_views,
         w.last_event_at,
+        w.last_cart_view_at,
         c.first_touch_channel,
         c.last_touch_channel,
         -- email and consent

@@ -1,0 +1,106 @@
+"""Declarative segments: conditions on profile traits, compiled to a SQL predicate.
+
+A condition names a column of `cdp.profiles` (the columns and types declared in
+dbt_project/models/marts/_marts.yml, so the two cannot drift apart), an operator and
+a value. Values become SQL literals here and nowhere else: strings are quoted with
+quotes doubled, numbers must be numbers, booleans booleans. Nothing a user writes is
+pasted into SQL as code, so a segment cannot inject SQL.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MARTS_YML = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts" / "_marts.yml"
+NUMERIC = {"bigint", "integer", "double", "decimal"}
+COMPARISONS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+TIME_WINDOWS = {"within_last_days", "more_than_days_ago"}
+# Relative windows are resolved by dbt at run time (run_started_at - N days); the
+# compiler leaves this mark, which no quoted value may contain.
+CUTOFF_MARK = "__CDP_DAYS_AGO_"
+OPERATORS = [*COMPARISONS, "in", "not_in", "is_null", "not_null", *TIME_WINDOWS]
+
+
+class SegmentError(ValueError):
+    """A segment condition that cannot compile; the message names where and why."""
+
+
+@cache
+def profile_columns() -> dict[str, str]:
+    """Column name -> data_type of cdp.profiles, as declared beside the model."""
+    models = yaml.safe_load(MARTS_YML.read_text())["models"]
+    profiles = next(m for m in models if m["name"] == "profiles")
+    return {c["name"]: c.get("data_type", "varchar") for c in profiles["columns"]}
+
+
+def _literal(value: Any, data_type: str, where: str) -> str:
+    if value is None:
+        raise SegmentError(f"{where}: needs a value")
+    if data_type in NUMERIC:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise SegmentError(f"{where}: {value!r} is not a number")
+        return repr(value)
+    if data_type == "boolean":
+        if not isinstance(value, bool):
+            raise SegmentError(f"{where}: {value!r} is not true or false")
+        return "true" if value else "false"
+    if data_type == "timestamp":
+        raise SegmentError(f"{where}: compare timestamps with within_last_days or more_than_days_ago")
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise SegmentError(f"{where}: {value!r} is not text")
+    if CUTOFF_MARK in str(value):
+        raise SegmentError(f"{where}: values may not contain {CUTOFF_MARK!r}")
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _condition(node: dict, where: str) -> str:
+    unknown = set(node) - {"trait", "op", "value"}
+    if unknown:
+        raise SegmentError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+    columns = profile_columns()
+    trait, op, value = node.get("trait"), node.get("op"), node.get("value")
+    if trait not in columns:
+        raise SegmentError(f"{where}.trait: unknown trait {trait!r} (profiles has: {', '.join(sorted(columns))})")
+    if op not in OPERATORS:
+        raise SegmentError(f"{where}.op: unknown operator {op!r} (use one of: {', '.join(OPERATORS)})")
+    data_type = columns[trait]
+    column = f'"{trait}"'
+    if op == "is_null":
+        return f"{column} is null"
+    if op == "not_null":
+        return f"{column} is not null"
+    if op in TIME_WINDOWS:
+        if data_type != "timestamp":
+            raise SegmentError(f"{where}.op: {op} needs a timestamp trait; {trait} is {data_type}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise SegmentError(f"{where}.value: {op} takes a whole number of days, got {value!r}")
+        cutoff = f"{CUTOFF_MARK}{value}__"
+        return f"{column} >= {cutoff}" if op == "within_last_days" else f"{column} < {cutoff}"
+    if op in ("in", "not_in"):
+        if not isinstance(value, list) or not value:
+            raise SegmentError(f"{where}.value: {op} takes a non-empty list")
+        items = ", ".join(_literal(v, data_type, f"{where}.value") for v in value)
+        return f"{column} {'in' if op == 'in' else 'not in'} ({items})"
+    return f"{column} {COMPARISONS[op]} {_literal(value, data_type, f'{where}.value')}"
+
+
+def compile_where(node: Any, where: str) -> str:
+    """SQL for a condition tree: {all: [...]}, {any: [...]}, {not: ...} or a condition."""
+    if not isinstance(node, dict):
+        raise SegmentError(f"{where}: expected a condition or all/any/not")
+    for joiner in ("all", "any"):
+        if joiner in node:
+            if set(node) != {joiner} or not isinstance(node[joiner], list) or not node[joiner]:
+                raise SegmentError(f"{where}.{joiner}: takes a non-empty list and nothing beside it")
+            parts = [compile_where(child, f"{where}.{joiner}[{i}]") for i, child in enumerate(node[joiner])]
+            return "(" + f" {'and' if joiner == 'all' else 'or'} ".join(parts) + ")"
+    if "not" in node:
+        if set(node) != {"not"}:
+            raise SegmentError(f"{where}.not: takes one condition and nothing beside it")
+        return f"not ({compile_where(node['not'], f'{where}.not')})"
+    return "(" + _condition(node, where) + ")"
