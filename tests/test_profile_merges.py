@@ -1,0 +1,43 @@
+"""When a later run links two profiles, the older id survives and the move is recorded."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import make_workspace
+
+
+def write_events(workspace, name: str, events: list[dict]) -> None:
+    folder = workspace.landing / "events"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("".join(json.dumps(e) + "\n" for e in events))
+
+
+def profile_of(workspace, value: str) -> str:
+    return workspace.scalar(f"select profile_id from cdp.profile_identifiers where identifier_value = '{value}'")
+
+
+def test_an_anonymous_visitor_who_identifies_later_merges_into_one_profile(tmp_path):
+    workspace = make_workspace(tmp_path)
+    write_events(workspace, "day1.jsonl", [
+        {"messageId": "m1", "type": "page", "anonymousId": "a1", "timestamp": "2026-10-01T10:00:00Z"},
+        {"messageId": "m2", "type": "identify", "anonymousId": "a2", "userId": "u1",
+         "traits": {"email": "ann@mail.org"}, "timestamp": "2026-10-02T10:00:00Z"},
+    ])
+    assert workspace.cdp("run").returncode == 0
+    visitor, known = profile_of(workspace, "a1"), profile_of(workspace, "u1")
+    assert visitor != known
+
+    # the visitor logs in on the first device: both profiles are one person
+    write_events(workspace, "day2.jsonl", [
+        {"messageId": "m3", "type": "identify", "anonymousId": "a1", "userId": "u1", "timestamp": "2026-10-03T10:00:00Z"},
+    ])
+    assert workspace.cdp("run").returncode == 0
+    assert profile_of(workspace, "a1") == profile_of(workspace, "u1") == profile_of(workspace, "ann@mail.org") == visitor
+    assert workspace.query("select old_profile_id, profile_id, kind from cdp.profile_merges") == [(known, visitor, "merge")]
+    # the anonymous page view now belongs to the known profile
+    assert workspace.query("select profile_id from cdp.events where message_id = 'm1'") == [(visitor,)]
+    assert workspace.query(f"select user_id, email from cdp.profiles where profile_id = '{visitor}'") == [("u1", "ann@mail.org")]
+
+    assert workspace.cdp("run").returncode == 0  # nothing new: nothing moves
+    assert workspace.scalar("select count(*) from cdp.profile_merges") == 1
