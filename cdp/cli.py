@@ -2,6 +2,7 @@
 
     cdp demo   write the bundled sample data into the landing folder, then run everything
     cdp run    materialize everything once for the current landing folder
+    cdp explain TYPE VALUE   the profile of an identifier, and the records that link it
 
 Both run the Dagster job `cdp_full_run` (the asset graph `dagster dev` shows) on the
 Dagster instance in DAGSTER_HOME, so their runs appear in the UI. Exit status: 0 when
@@ -103,6 +104,26 @@ def run(settings: Settings, trigger: str) -> int:
     return 0
 
 
+def explain_command(settings: Settings, config, identifier_type: str, value: str) -> int:
+    import duckdb
+
+    from cdp.explain import explain
+
+    try:
+        found, report = explain(settings.warehouse, config, identifier_type, value)
+    except ValueError as exc:
+        print(f"cdp: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.IOException as exc:
+        print(f"cdp: cannot read {settings.warehouse} ({exc}); is a run writing it?", file=sys.stderr)
+        return 2
+    except duckdb.CatalogException:
+        print(f"cdp: {settings.warehouse} has no profiles yet; run `cdp run` first", file=sys.stderr)
+        return 2
+    print(report)
+    return 0 if found else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdp", description="Warehouse-native customer data platform.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -110,15 +131,21 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--people", type=int, default=3000, help="how many people the sample has (default 3000)")
     demo.add_argument("--seed", type=int, default=7)
     commands.add_parser("run", help="materialize everything once for the current landing folder")
+    explain_cmd = commands.add_parser("explain", help="show an identifier's profile and the records that link it")
+    explain_cmd.add_argument("identifier_type", help="user_id, email, phone, anonymous_id, crm_contact_id, ...")
+    explain_cmd.add_argument("value")
     args = parser.parse_args(argv)
 
     settings = load_settings()
     export_settings(settings)
     try:
-        load_config(settings.config_path)
+        config = load_config(settings.config_path)
     except ConfigError as exc:
         print(f"cdp: {exc}", file=sys.stderr)
         return 2
+
+    if args.command == "explain":
+        return explain_command(settings, config, args.identifier_type, args.value)
 
     if args.command == "demo":
         from ingestion.sample_data import generate_landing

@@ -136,3 +136,26 @@ def test_a_second_run_adds_no_rows_and_keeps_profile_ids(workspace):
     after = {t: workspace.scalar(f"select count(*) from {t}") for t in TABLES}
     assert after == before
     assert {r[0] for r in workspace.query("select profile_id from cdp.profiles")} == ids_before
+
+
+def test_explain_shows_the_profile_and_the_records_that_link_it(workspace):
+    user_id, profile_id = workspace.query(
+        "select user_id, profile_id from cdp.profiles where user_id is not null order by identifier_count desc, profile_id limit 1"
+    )[0]
+    result = workspace.cdp("explain", "user_id", f"  {user_id} ")
+    assert result.returncode == 0, result.stderr
+    assert f"profile {profile_id}" in result.stdout
+    links = result.stdout.split("linked by these records")[1]
+    assert f"user_id {user_id}" in links  # a record that carried the user id and another identifier
+
+
+def test_explain_says_why_a_shared_identifier_is_in_no_profile(workspace):
+    result = workspace.cdp("explain", "anonymous_id", "kiosk-browser-store-42")
+    assert result.returncode == 0
+    assert "is in no profile: shared: seen beside 4 distinct user_id values (limit 1)" in result.stdout
+
+
+def test_explain_of_an_unseen_value_exits_1(workspace):
+    result = workspace.cdp("explain", "email", " Nobody@Example.ORG")
+    assert result.returncode == 1
+    assert "email nobody@example.org has not been seen" in result.stdout
