@@ -37,7 +37,8 @@ def explain(warehouse: Path, config: CdpConfig, identifier_type: str, value: str
         ).fetchall()
         if not found:
             hits = con.sql(
-                "select rule, detail from cdp.identity_rule_hits where identifier_type = ? and identifier_value in (?, ?)",
+                "select rule, detail from cdp.identity_rule_hits where identifier_type = ? and identifier_value in (?, ?) "
+                "order by rule, detail",
                 params=[identifier_type, wanted, value],
             ).fetchall()
             if hits:

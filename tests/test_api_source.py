@@ -12,10 +12,7 @@ import duckdb
 import pytest
 
 from cdp.config import parse_config
-from cdp.settings import Settings
-from ingestion.landing import LandingStats, landing_source
-from ingestion.pipeline import landing_pipeline
-from tests.conftest import REPO
+from tests.conftest import REPO, land
 
 CONTACTS = [
     {"contact_id": "k1", "email": "Ann@Mail.org", "first_name": "Ann", "updated_at": "2026-01-01T00:00:00Z"},
@@ -97,11 +94,8 @@ def identity_yaml():
     return text[text.index("identity:"):]
 
 
-def land(tmp_path, config):
-    settings = Settings(warehouse=tmp_path / "w.duckdb", landing_dir=tmp_path / "landing", config_path=REPO / "cdp.yml")
-    stats = LandingStats()
-    landing_pipeline(settings).run(landing_source(config, settings.landing_dir, stats))
-    return stats.sources["crm_api_contacts"]
+def land_api(tmp_path, config):
+    return land(tmp_path, config).sources["crm_api_contacts"]
 
 
 def rows(tmp_path, sql):
@@ -112,7 +106,7 @@ def rows(tmp_path, sql):
 def test_pages_through_the_api_and_checks_each_record(tmp_path, api_server, identity_yaml, monkeypatch):
     monkeypatch.setenv("TEST_CRM_API_URL", api_server)
     monkeypatch.setenv("TEST_CRM_API_TOKEN", TOKEN)
-    counts = land(tmp_path, api_config(identity_yaml))
+    counts = land_api(tmp_path, api_config(identity_yaml))
     assert (counts.landed, counts.loaded, counts.rejected) == (4, 3, 1)
     assert {r["page"] for r in CrmApi.requests if "page" in r} == {"2"}  # page 1 has no page parameter
     assert all(r["auth"] == f"Bearer {TOKEN}" for r in CrmApi.requests)
@@ -126,10 +120,10 @@ def test_pages_through_the_api_and_checks_each_record(tmp_path, api_server, iden
 def test_a_second_run_asks_only_for_what_changed_since_the_cursor(tmp_path, api_server, identity_yaml, monkeypatch):
     monkeypatch.setenv("TEST_CRM_API_URL", api_server)
     monkeypatch.setenv("TEST_CRM_API_TOKEN", TOKEN)
-    land(tmp_path, api_config(identity_yaml))
+    land_api(tmp_path, api_config(identity_yaml))
     CrmApi.requests = []
     CrmApi.contacts.append({"contact_id": "k1", "email": "ann@mail.org", "first_name": "Annie", "updated_at": "2026-02-01T00:00:00Z"})
-    counts = land(tmp_path, api_config(identity_yaml))  # a new pipeline object: state comes from disk
+    counts = land_api(tmp_path, api_config(identity_yaml))  # a new pipeline object: state comes from disk
     assert CrmApi.requests[0]["updated_since"].startswith("2026-01-03T12:00:00")
     assert (counts.landed, counts.loaded) == (1, 1)
     assert rows(tmp_path, "select first_name from raw.crm_api_contacts where contact_id = 'k1' order by updated_at") == [("Ann",), ("Annie",)]
@@ -139,4 +133,4 @@ def test_a_missing_token_is_a_clear_error(tmp_path, api_server, identity_yaml, m
     monkeypatch.setenv("TEST_CRM_API_URL", api_server)
     monkeypatch.delenv("TEST_CRM_API_TOKEN", raising=False)
     with pytest.raises(ValueError, match="TEST_CRM_API_TOKEN"):
-        land(tmp_path, api_config(identity_yaml))
+        land_api(tmp_path, api_config(identity_yaml))

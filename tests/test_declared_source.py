@@ -8,11 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from cdp.config import CdpConfig, load_config
-from cdp.settings import Settings
-from ingestion.landing import LandingStats, landing_source
-from ingestion.pipeline import landing_pipeline
-from tests.conftest import REPO, make_workspace
+from cdp.config import load_config
+from tests.conftest import REPO, land, make_workspace
 
 NEW_SOURCE = {
     "description": "Newsletter sign-ups from the events team's tablet app",
@@ -84,13 +81,6 @@ def test_its_traits_reach_the_profile(declared):
         "where p.email = 'ann@mail.org' and t.trait = 'favourite_store'"
     ) == [("Soho",)]
     assert declared.scalar("select count(*) from cdp.profiles where email = 'zed@mail.org'") == 1
-
-
-def land(tmp_path, config: CdpConfig) -> LandingStats:
-    settings = Settings(warehouse=tmp_path / "w.duckdb", landing_dir=tmp_path / "landing", config_path=REPO / "cdp.yml")
-    stats = LandingStats()
-    landing_pipeline(settings).run(landing_source(config, settings.landing_dir, stats))
-    return stats
 
 
 def test_a_new_csv_column_is_kept(tmp_path):

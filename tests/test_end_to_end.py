@@ -152,7 +152,9 @@ def test_explain_shows_the_profile_and_the_records_that_link_it(workspace):
 def test_explain_says_why_a_shared_identifier_is_in_no_profile(workspace):
     result = workspace.cdp("explain", "anonymous_id", "kiosk-browser-store-42")
     assert result.returncode == 0
-    assert "is in no profile: shared: seen beside 4 distinct user_id values (limit 1)" in result.stdout
+    assert result.stdout.startswith("anonymous_id kiosk-browser-store-42 is in no profile: shared: ")
+    assert "seen beside 4 distinct user_id values (limit 1)" in result.stdout
+    assert "seen beside 4 distinct email values (limit 2)" in result.stdout
 
 
 def test_explain_of_an_unseen_value_exits_1(workspace):
