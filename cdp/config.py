@@ -124,6 +124,19 @@ class IdentityConfig(_Strict):
         return region
 
 
+class TraitRule(_Strict):
+    """Which value of a trait becomes the profile's (survivorship)."""
+
+    rule: Literal["most_recent", "most_frequent", "first_seen", "source_priority"] = "most_recent"
+    sources: list[str] = Field(default_factory=list, description="for source_priority: best source first")
+
+    @model_validator(mode="after")
+    def _priority_needs_sources(self) -> TraitRule:
+        if (self.rule == "source_priority") != bool(self.sources):
+            raise ValueError("sources go with rule source_priority, and it needs them")
+        return self
+
+
 class SegmentConfig(_Strict):
     description: str
     where: dict = Field(description="a condition tree: {all: [...]}, {any: [...]}, {not: ...} or {trait, op, value}")
@@ -138,6 +151,7 @@ class CdpConfig(_Strict):
     sources: dict[str, SourceConfig]
     identity: IdentityConfig
     segments: dict[str, SegmentConfig] = Field(default_factory=dict)
+    traits: dict[str, TraitRule] = Field(default_factory=dict, description="survivorship per trait; default most_recent")
 
     @model_validator(mode="after")
     def _names_and_types_agree(self) -> CdpConfig:
@@ -153,6 +167,10 @@ class CdpConfig(_Strict):
         for id_type, limit in self.identity.shared_identifier_limits.items():
             if id_type not in self.identity.identifier_types or limit < 1:
                 raise ValueError(f"identity.shared_identifier_limits.{id_type}: needs a known identifier type and a limit >= 1")
+        for trait, rule in self.traits.items():
+            for source in rule.sources:
+                if source not in self.sources:
+                    raise ValueError(f"traits.{trait}.sources: unknown source {source!r}")
         from cdp.segments import SegmentError
 
         for name, segment in self.segments.items():

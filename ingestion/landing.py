@@ -197,6 +197,26 @@ def _identity_rules(identity: IdentityConfig):
 SCHEMA_CONTRACT = {"tables": "evolve", "columns": "evolve", "data_type": "freeze"}
 
 
+def _trait_rules(config: CdpConfig):
+    """cdp.yml's survivorship rules, one row per trait (and per ranked source)."""
+
+    @dlt.resource(
+        name="trait_rules",
+        write_disposition="replace",
+        columns={"trait": {"data_type": "text"}, "rule": {"data_type": "text"},
+                 "source": {"data_type": "text"}, "source_rank": {"data_type": "bigint"}},
+    )
+    def trait_rules() -> Iterator[dict]:
+        for trait, rule in config.traits.items():
+            if rule.sources:
+                for rank, source in enumerate(rule.sources, start=1):
+                    yield {"trait": trait, "rule": rule.rule, "source": source, "source_rank": rank}
+            else:
+                yield {"trait": trait, "rule": rule.rule, "source": None, "source_rank": None}
+
+    return trait_rules
+
+
 def _segment_definitions(config: CdpConfig):
     """cdp.yml's segments, compiled to SQL predicates over cdp.profiles, for dbt to evaluate."""
 
@@ -221,7 +241,7 @@ def landing_source(config: CdpConfig, landing_dir: Path, stats: LandingStats | N
         else _file_resource(name, source, config.identity, landing_dir, stats)
         for name, source in config.sources.items()
     ]
-    return [*resources, *_identity_rules(config.identity), _segment_definitions(config)]
+    return [*resources, *_identity_rules(config.identity), _segment_definitions(config), _trait_rules(config)]
 
 
 if __name__ == "__main__":

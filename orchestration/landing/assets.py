@@ -17,7 +17,7 @@ from ingestion.pipeline import landing_pipeline
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.retries import retry_if_transient
 
-RULE_TABLES = ("identifier_types", "identity_blocklist", "segment_definitions")
+RULE_TABLES = ("identifier_types", "identity_blocklist", "segment_definitions", "trait_rules")
 DERIVED_DESCRIPTIONS = {
     "identifiers": "Identifier observations from every source, raw and normalised.",
     "traits": "Trait observations from every source.",
@@ -25,6 +25,7 @@ DERIVED_DESCRIPTIONS = {
     "identifier_types": "cdp.yml identity.identifier_types.",
     "identity_blocklist": "cdp.yml identity blocked values and patterns.",
     "segment_definitions": "cdp.yml segments, compiled to SQL predicates over cdp.profiles.",
+    "trait_rules": "cdp.yml survivorship rules per trait.",
 }
 
 
