@@ -1,5 +1,7 @@
 -- Identifiers seen on the same record are the same person. Each record links its
--- identifiers to its smallest node (a star, not all pairs), in both directions.
+-- identifiers to its strongest one (a star, not all pairs), in both directions. Centring
+-- the star on the strongest identifier keeps a user id one hop from everything seen on
+-- its records, which is what the nearest-seed split of over-limit components measures.
 with
 
 screened as (
@@ -12,15 +14,22 @@ nodes as (
 ),
 
 record_nodes as (
-    select distinct s.source, s.record_key, n.node_id
+    select distinct s.source, s.record_key, n.node_id, n.priority
     from screened as s
     inner join nodes as n on n.identifier_type = s.identifier_type and n.identifier_value = s.identifier_value
 ),
 
 record_anchors as (
-    select source, record_key, min(node_id) as anchor_id
-    from record_nodes
-    group by source, record_key
+    select source, record_key, node_id as anchor_id
+    from (
+        select
+            source,
+            record_key,
+            node_id,
+            row_number() over (partition by source, record_key order by priority, node_id) as strength_rank
+        from record_nodes
+    ) as ranked
+    where strength_rank = 1
 ),
 
 links as (

@@ -8,7 +8,7 @@ nodes as (
 ),
 
 components as (
-    select * from {{ ref('int_identity__components') }}
+    select * from {{ ref('int_identity__components_limited') }}
 ),
 
 ranked as (
