@@ -147,11 +147,44 @@ class SegmentConfig(_Strict):
         return compile_where(self.where, f"segments.{name}.where")
 
 
+class DestinationConfig(_Strict):
+    """Where an audience goes. Each run sends only the rows that were added, updated or
+    removed since the last successful send to this destination."""
+
+    description: str = ""
+    type: Literal["csv", "parquet", "http"]
+    rows: Literal["segment_members", "crm_contacts"] = Field(
+        default="segment_members",
+        description="segment_members: one row per member of `segments`; crm_contacts: cdp.crm_sync_back",
+    )
+    segments: list[str] = Field(default_factory=list)
+    fields: list[str] = Field(default_factory=list, description="columns sent with each row")
+    hash: list[str] = Field(default_factory=list, description="fields sent as SHA-256 hex, named <field>_sha256")
+    consent: str | None = Field(default=None, description="a boolean column (email_consent) that must be true")
+    url_env: str | None = Field(default=None, description="http: environment variable holding the endpoint URL")
+    token_env: str | None = Field(default=None, description="http: environment variable holding a bearer token")
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _shape_fits_type(self) -> DestinationConfig:
+        if (self.type == "http") != (self.url_env is not None):
+            raise ValueError("type http and url_env go together")
+        if self.token_env and self.type != "http":
+            raise ValueError("token_env is for type http")
+        if (self.rows == "segment_members") != bool(self.segments):
+            raise ValueError("rows segment_members needs segments; rows crm_contacts takes none")
+        for field in self.hash:
+            if field not in self.fields:
+                raise ValueError(f"hash: {field!r} is not in fields")
+        return self
+
+
 class CdpConfig(_Strict):
     sources: dict[str, SourceConfig]
     identity: IdentityConfig
     segments: dict[str, SegmentConfig] = Field(default_factory=dict)
     traits: dict[str, TraitRule] = Field(default_factory=dict, description="survivorship per trait; default most_recent")
+    destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _names_and_types_agree(self) -> CdpConfig:
@@ -180,10 +213,31 @@ class CdpConfig(_Strict):
                 segment.predicate(name)
             except SegmentError as exc:
                 raise ValueError(str(exc)) from exc
+        for name, destination in self.destinations.items():
+            _check_destination(name, destination, self.segments)
         for required in ("anonymous_id", "user_id", "email", "phone"):
             if required not in self.identity.identifier_types:
                 raise ValueError(f"identity.identifier_types must declare {required!r}")
         return self
+
+
+def _check_destination(name: str, destination: DestinationConfig, segments: dict[str, SegmentConfig]) -> None:
+    from cdp.activation.rows import row_columns
+
+    if not NAME_PATTERN.match(name):
+        raise ValueError(f"destination name {name!r} must be lowercase letters, digits and underscores")
+    for segment in destination.segments:
+        if segment not in segments:
+            raise ValueError(f"destinations.{name}.segments: unknown segment {segment!r}")
+    columns = row_columns(destination.rows)
+    for field in destination.fields:
+        if field not in columns:
+            raise ValueError(f"destinations.{name}.fields: unknown column {field!r} (known: {', '.join(columns)})")
+    for field in destination.hash:
+        if columns[field] != "varchar":
+            raise ValueError(f"destinations.{name}.hash: {field!r} is not text")
+    if destination.consent is not None and columns.get(destination.consent) != "boolean":
+        raise ValueError(f"destinations.{name}.consent: {destination.consent!r} is not a boolean column of its rows")
 
 
 def _describe(error: ValidationError, path: Path) -> str:

@@ -27,6 +27,11 @@ class Settings:
         return self.data_dir / ".dlt_pipelines"
 
     @property
+    def export_dir(self) -> Path:
+        """Where file destinations write, one folder per destination."""
+        return Path(os.environ.get("CDP_EXPORT_DIR") or self.data_dir / "exports").absolute()
+
+    @property
     def dagster_home(self) -> Path:
         return Path(os.environ.get("DAGSTER_HOME") or self.data_dir / "dagster_home").absolute()
 

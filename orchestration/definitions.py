@@ -6,6 +6,7 @@ import dagster as dg
 
 from cdp.config import load_config
 from cdp.settings import export_settings, load_settings
+from orchestration.activation.assets import build_activation_assets
 from orchestration.dbt.assets import build_dbt_assets, dbt_resource
 from orchestration.jobs import full_run_job
 from orchestration.landing.assets import build_landing_assets
@@ -23,7 +24,12 @@ def build_definitions() -> dg.Definitions:
     dbt_models = build_dbt_assets()
     marts = [key for key in dbt_models.keys if key.path[0] == "cdp"]
     return dg.Definitions(
-        assets=[build_landing_assets(config), dbt_models, build_publish_asset(marts)],
+        assets=[
+            build_landing_assets(config),
+            dbt_models,
+            *build_activation_assets(config, marts),
+            build_publish_asset(marts),
+        ],
         asset_checks=build_quality_checks(config),
         jobs=[full_run_job],
         schedules=[daily_schedule()],

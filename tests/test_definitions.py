@@ -9,7 +9,7 @@ from cdp.config import load_config
 from tests.conftest import REPO
 
 MARTS = ["profiles", "profile_identifiers", "profile_traits", "events", "orders", "pos_transactions",
-         "email_events", "support_tickets", "rejected_rows", "identity_rule_hits"]
+         "email_events", "support_tickets", "rejected_rows", "identity_rule_hits", "crm_sync_back"]
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +37,16 @@ def test_every_source_and_mart_is_an_asset(defs):
         assert f"raw/{table}" in keys
     for mart in MARTS:
         assert f"cdp/{mart}" in keys
+    for destination in load_config(REPO / "cdp.yml").destinations:
+        assert f"exports/{destination}" in keys
+
+
+def test_exports_follow_the_marts_they_send(defs):
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey(["exports", "ads_high_value"])).parent_keys == {
+        dg.AssetKey(["cdp", "profiles"]), dg.AssetKey(["cdp", "segment_memberships"])
+    }
+    assert graph.get(dg.AssetKey(["exports", "crm_sync_back"])).parent_keys == {dg.AssetKey(["cdp", "crm_sync_back"])}
 
 
 def test_dbt_sources_hang_from_the_landing_assets(defs):
