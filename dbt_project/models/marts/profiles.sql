@@ -33,6 +33,14 @@ tickets as (
     where profile_id is not null
 ),
 
+sessions as (
+    select profile_id, count(*) as session_count from {{ ref('sessions') }} group by profile_id
+),
+
+rfm as (
+    select * from {{ ref('int_profiles__rfm') }}
+),
+
 -- the best value of each identifier type: the one seen most recently
 identifier_picks as (
     select
@@ -172,9 +180,15 @@ final as (
         o.online_revenue / nullif(o.revenue_order_count, 0) as average_order_value,
         o.last_order_at,
         p.last_pos_transaction_at,
+        r.last_purchase_at,
+        r.recency_score as rfm_recency,
+        r.frequency_score as rfm_frequency,
+        r.monetary_score as rfm_monetary,
+        r.rfm_segment,
         -- web
         coalesce(w.event_count, 0) as event_count,
         coalesce(w.page_views, 0) as page_views,
+        coalesce(se.session_count, 0) as session_count,
         w.last_event_at,
         w.last_cart_view_at,
         c.first_touch_channel,
@@ -197,6 +211,8 @@ final as (
     left join channels as c on c.profile_id = s.profile_id
     left join email_activity as e on e.profile_id = s.profile_id
     left join support_activity as st on st.profile_id = s.profile_id
+    left join sessions as se on se.profile_id = s.profile_id
+    left join rfm as r on r.profile_id = s.profile_id
 )
 
 select * from final
