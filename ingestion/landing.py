@@ -166,7 +166,11 @@ def _identity_rules(identity: IdentityConfig):
         write_disposition="replace",
         primary_key="identifier_type",
         # declared so the columns exist even when no type sets them
-        columns={"max_per_profile": {"data_type": "bigint"}, "shared_limit": {"data_type": "bigint"}},
+        columns={
+            "max_per_profile": {"data_type": "bigint"},
+            "shared_limit": {"data_type": "bigint"},
+            "weak": {"data_type": "bool"},
+        },
     )
     def identifier_types() -> Iterator[dict]:
         for id_type, rule in identity.identifier_types.items():
@@ -176,6 +180,7 @@ def _identity_rules(identity: IdentityConfig):
                 "max_per_profile": rule.max_per_profile,
                 # how many distinct values of this type one other identifier may sit beside before it counts as shared
                 "shared_limit": identity.shared_identifier_limits.get(id_type),
+                "weak": rule.weak,
             }
 
     @dlt.resource(name="identity_blocklist", write_disposition="replace")

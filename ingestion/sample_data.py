@@ -43,6 +43,7 @@ class Person:
     devices: list[str]
     contact_ids: list[str] = field(default_factory=list)
     loyalty_id: str | None = None
+    work_email: str | None = None
 
 
 def _phone(rng: random.Random) -> str:
@@ -69,7 +70,10 @@ def make_people(rng: random.Random, count: int) -> list[Person]:
         email = f"{first.lower()}.{last.lower()}{i}@{rng.choice(DOMAINS)}"
         devices = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(rng.choice([1, 1, 1, 2, 3]))]
         user_id = f"u{100000 + i}" if rng.random() < 0.7 else None
-        people.append(Person(i, first, last, email, _phone(rng), user_id, devices))
+        person = Person(i, first, last, email, _phone(rng), user_id, devices)
+        if rng.random() < 0.15:  # a second address, at work
+            person.work_email = f"{first[0].lower()}{last.lower()}{i}@{rng.choice(COMPANIES[:-1]).lower()}.com"
+        people.append(person)
     return people
 
 
@@ -95,8 +99,29 @@ class _Writer:
                 handle.write(line + "\r\n")
 
 
-def generate_landing(root: Path, people_count: int = 2000, seed: int = 7, end: datetime | None = None) -> dict[str, int]:
-    """Write the sample landing folder under `root`; returns how many rows each file kind got."""
+def write_truth(path: Path, people: list[Person], shared: set[tuple[str, str]]) -> None:
+    """Ground truth for scoring identity resolution: each identifier value and its person.
+    Values are written normalised (as the warehouse stores them); a value several people
+    share (a household landline) belongs to no one and is left out."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["identifier_type", "identifier_value", "person_id"])
+        for person in people:
+            rows = [("anonymous_id", device) for device in person.devices]
+            rows += [("email", person.email)] + ([("email", person.work_email)] if person.work_email else [])
+            rows += [("user_id", person.user_id)] if person.user_id else []
+            rows += [("phone", "+1" + person.phone)]
+            rows += [("crm_contact_id", contact_id) for contact_id in person.contact_ids]
+            rows += [("loyalty_id", person.loyalty_id)] if person.loyalty_id else []
+            writer.writerows([(kind, value, f"p{person.index}") for kind, value in rows if (kind, value) not in shared])
+
+
+def generate_landing(
+    root: Path, people_count: int = 2000, seed: int = 7, end: datetime | None = None, truth: Path | None = None
+) -> dict[str, int]:
+    """Write the sample landing folder under `root`; returns how many rows each file kind got.
+    With `truth`, also write the ground truth of who is who there (see write_truth)."""
     rng = random.Random(seed)
     end = (end or datetime(2026, 11, 1)).replace(microsecond=0)
     start = end - timedelta(days=365)
@@ -149,6 +174,12 @@ def generate_landing(root: Path, people_count: int = 2000, seed: int = 7, end: d
     # A kiosk browser in a store: several people log in on it, so it must not glue them together.
     for person in [p for p in people if p.user_id][:4]:
         events.append(event("identify", person, kiosk, moment(), traits={"email": person.email}))
+    # A family tablet: a second person logs in on it with their own account.
+    users = [p for p in people if p.user_id]
+    family_tablets = set()
+    for owner, relative in zip(users[20::97], users[21::97]):
+        family_tablets.add(("anonymous_id", owner.devices[0]))
+        events.append(event("identify", relative, owner.devices[0], moment(), traits={"email": relative.email}))
     # Junk typed into a sign-up form by people who do not want to share their email.
     for person in [p for p in people if p.user_id][10:16]:
         events.append(event("identify", person, person.devices[0], moment(), traits={"email": rng.choice(JUNK_EMAILS)}))
@@ -172,14 +203,18 @@ def generate_landing(root: Path, people_count: int = 2000, seed: int = 7, end: d
             person.contact_ids.append(contact_id)
             phone = _phone_variant(rng, person.phone)
             if in_household:
-                phone = households.setdefault(person.index // 500, phone)
+                phone = households.setdefault(person.index // 500, (phone, person.phone))[0]
             row = [contact_id, _email_variant(rng, person.email), phone, person.first, person.last,
                    rng.choice(COMPANIES), rng.choice(TITLES), rng.choice(STAGES[:3]), _ts(start + timedelta(days=rng.randint(0, 200)))]
             contacts.append(row)
-            if rng.random() < 0.1:  # a duplicate contact for the same person
+            if rng.random() < 0.1 or person.work_email:  # a duplicate contact for the same person
                 dup = f"c{len(contacts) + 1:05d}"
                 person.contact_ids.append(dup)
-                contacts.append([dup, person.email.upper(), "", person.first, person.last, "", "", "lead", row[8]])
+                if person.work_email:  # entered by sales from a business card: work email and mobile
+                    contacts.append([dup, person.work_email, _phone_variant(rng, person.phone), person.first, person.last,
+                                     "", "", "lead", row[8]])
+                else:
+                    contacts.append([dup, person.email.upper(), "", person.first, person.last, "", "", "lead", row[8]])
             if rng.random() < 0.2:  # re-exported later with a new lifecycle stage
                 updates.append(row[:7] + ["customer", _ts(end - timedelta(days=rng.randint(1, 60)))])
     for i, junk in enumerate(JUNK_PHONES + JUNK_EMAILS[:2]):
@@ -221,5 +256,7 @@ def generate_landing(root: Path, people_count: int = 2000, seed: int = 7, end: d
                             rng.choice(["open", "pending", "solved", "closed"]), _ts(moment())])
     out.csv("support/tickets.csv", ["ticket_id", "requester_email", "subject", "status", "created_at"], tickets)
 
+    if truth is not None:
+        write_truth(truth, people, family_tablets | {("phone", "+1" + digits) for _, digits in households.values()})
     return {"people": len(people), "events": len(events) + 25 + 1, "orders": len(orders) + 3, "contacts": len(contacts) + 1 + len(updates),
             "loyalty_members": len(members), "pos_transactions": len(transactions) + 1, "email_events": len(email_rows), "tickets": len(tickets)}

@@ -9,7 +9,8 @@ final as (
         identifier_type,
         cast(priority as integer) as priority,
         cast(max_per_profile as integer) as max_per_profile,
-        cast(shared_limit as integer) as shared_limit
+        cast(shared_limit as integer) as shared_limit,
+        coalesce(cast(weak as boolean), false) as weak
     from source
 )
 
