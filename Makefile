@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml requirements.lock
 	# requirements.lock pins every package (and what they pull in) to what CI ran
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	# dbt's manifest, so loading the Dagster definitions never has to parse the project
-	$(BIN)/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+	$(BIN)/python -m orchestration.dbt.project
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -134,10 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     explain_cmd = commands.add_parser("explain", help="show an identifier's profile and the records that link it")
     explain_cmd.add_argument("identifier_type", help="user_id, email, phone, anonymous_id, crm_contact_id, ...")
     explain_cmd.add_argument("value")
+    dbt_cmd = commands.add_parser("dbt", help="run dbt on the project with the warehouse and SQL segments cdp uses")
+    dbt_cmd.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. build --select profiles+")
     args = parser.parse_args(argv)
 
     settings = load_settings()
     export_settings(settings)
+    if args.command == "dbt":
+        from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable
+
+        folders = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+        return subprocess.run([dbt_executable(), *args.dbt_args, *folders]).returncode
     try:
         config = load_config(settings.config_path)
     except ConfigError as exc:

@@ -205,8 +205,10 @@ class CdpConfig(_Strict):
             for source in rule.sources:
                 if source not in self.sources:
                     raise ValueError(f"traits.{trait}.sources: unknown source {source!r}")
-        from cdp.segments import SegmentError
+        from cdp.segments import SegmentError, sql_segment_names
 
+        for name in set(self.segments) & set(sql_segment_names()):
+            raise ValueError(f"segment {name!r} is both in cdp.yml and a SQL segment model: rename one")
         for name, segment in self.segments.items():
             if not NAME_PATTERN.match(name):
                 raise ValueError(f"segment name {name!r} must be lowercase letters, digits and underscores")
@@ -215,14 +217,14 @@ class CdpConfig(_Strict):
             except SegmentError as exc:
                 raise ValueError(str(exc)) from exc
         for name, destination in self.destinations.items():
-            _check_destination(name, destination, self.segments)
+            _check_destination(name, destination, [*self.segments, *sql_segment_names()])
         for required in ("anonymous_id", "user_id", "email", "phone"):
             if required not in self.identity.identifier_types:
                 raise ValueError(f"identity.identifier_types must declare {required!r}")
         return self
 
 
-def _check_destination(name: str, destination: DestinationConfig, segments: dict[str, SegmentConfig]) -> None:
+def _check_destination(name: str, destination: DestinationConfig, segments: list[str]) -> None:
     from cdp.activation.rows import row_columns
 
     if not NAME_PATTERN.match(name):

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 MARTS_YML = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts" / "_marts.yml"
+SQL_SEGMENTS_DIR = MARTS_YML.parent / "segments" / "sql"
 NUMERIC = {"bigint", "integer", "double", "decimal"}
 COMPARISONS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
 TIME_WINDOWS = {"within_last_days", "more_than_days_ago"}
@@ -28,6 +29,15 @@ OPERATORS = [*COMPARISONS, "in", "not_in", "is_null", "not_null", *TIME_WINDOWS]
 
 class SegmentError(ValueError):
     """A segment condition that cannot compile; the message names where and why."""
+
+
+def sql_segment_names() -> list[str]:
+    """SQL segments: the dbt models under marts/segments/sql, by name."""
+    names = sorted(path.stem for path in SQL_SEGMENTS_DIR.glob("*.sql"))
+    for name in names:
+        if not name.replace("_", "a").isalnum() or not name[0].isalpha() or name.lower() != name:
+            raise SegmentError(f"SQL segment model {name!r}: name it with lowercase letters, digits and underscores")
+    return names
 
 
 @cache

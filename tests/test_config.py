@@ -47,3 +47,9 @@ def test_a_bad_blocked_pattern_is_named():
 def test_a_missing_file_says_how_to_point_at_one(tmp_path):
     with pytest.raises(ConfigError, match="CDP_CONFIG"):
         load_config(tmp_path / "nope.yml")
+
+
+def test_a_segment_named_like_a_sql_segment_model_is_an_error():
+    segment = "segments:\n  at_risk_high_value: {description: x, where: {trait: order_count, op: '>', value: 0}}\n"
+    with pytest.raises(ConfigError, match="'at_risk_high_value' is both in cdp.yml and a SQL segment model"):
+        parse_config("sources:\n  shop: {files: a.csv, format: csv, primary_key: id}\n" + IDENTITY + segment)

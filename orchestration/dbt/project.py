@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from functools import cache
@@ -15,9 +16,22 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 PROJECT_FILES = ("dbt_project.yml", "models/**/*", "macros/**/*", "seeds/**/*", "tests/**/*")
 
 
+def _parse_inputs() -> str:
+    # the environment dbt reads at parse time: which SQL segment models to union
+    return "CDP_SQL_SEGMENTS=" + os.environ.get("CDP_SQL_SEGMENTS", "")
+
+
+def _inputs_file(project: DbtProject) -> Path:
+    return project.manifest_path.with_name("cdp_parse_inputs.txt")
+
+
 def _manifest_is_stale(project: DbtProject) -> bool:
-    """True without a manifest, or when an analytics engineer edited the project since."""
+    """True without a manifest, when an analytics engineer edited the project since, or
+    when it was parsed with another list of SQL segments."""
     if not project.manifest_path.exists():
+        return True
+    inputs = _inputs_file(project)
+    if not inputs.exists() or inputs.read_text() != _parse_inputs():
         return True
     built = project.manifest_path.stat().st_mtime
     return any(
@@ -42,4 +56,12 @@ def dbt_project() -> DbtProject:
             [dbt_executable(), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
             check=True,
         )
+        _inputs_file(project).write_text(_parse_inputs())
     return project
+
+
+if __name__ == "__main__":  # `make setup`: parse once, with the environment `cdp` gives dbt
+    from cdp.settings import export_settings, load_settings
+
+    export_settings(load_settings())
+    dbt_project()

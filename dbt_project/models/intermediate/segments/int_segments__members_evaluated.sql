@@ -1,9 +1,10 @@
--- Who is in each declarative segment right now.
+-- Who is in each segment right now: declarative ones (cdp.yml) and SQL ones (models).
 -- depends_on: {{ ref('stg_cdp__segment_definitions') }}
 with
 
 members as (
     {{ segment_members(ref('stg_cdp__segment_definitions'), ref('profiles')) }}
+    {{ sql_segment_members() }}
 ),
 
 final as (

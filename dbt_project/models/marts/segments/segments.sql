@@ -1,7 +1,8 @@
 with
 
 definitions as (
-    select * from {{ ref('stg_cdp__segment_definitions') }}
+    select name, description, 'declarative' as kind from {{ ref('stg_cdp__segment_definitions') }}
+    {{ sql_segment_definitions() }}
 ),
 
 history as (
@@ -22,6 +23,7 @@ final as (
     select
         d.name,
         d.description,
+        d.kind,
         coalesce(m.size, 0) as size,
         coalesce(m.entered_this_run, 0) as entered_this_run,
         coalesce(m.exited_this_run, 0) as exited_this_run,
