@@ -95,8 +95,20 @@ class IdentifierTypeConfig(_Strict):
     weak: bool = Field(default=False, description="links records only while every name seen with it agrees")
 
 
+class OverrideConfig(_Strict):
+    """A reviewed decision about two identifiers, each written `type:value`."""
+
+    action: Literal["merge", "split"]
+    a: str
+    b: str
+    note: str = ""
+
+
 class IdentityConfig(_Strict):
     identifier_types: dict[str, IdentifierTypeConfig]
+    overrides: list[OverrideConfig] = Field(
+        default_factory=list, description="pairs forced into one profile (merge) or kept apart (split)"
+    )
     blocked_values: list[str] = Field(default_factory=list)
     blocked_patterns: list[str] = Field(default_factory=list)
     default_phone_region: str = "US"
@@ -104,6 +116,29 @@ class IdentityConfig(_Strict):
         default_factory=lambda: {"user_id": 1, "email": 2},
         description="an identifier seen beside more distinct values of a type than its limit is shared, not a link",
     )
+
+    def normalized_overrides(self) -> list[tuple[str, str, str, str, str, str]]:
+        """(action, type_a, value_a, type_b, value_b, note), values normalised as landing does."""
+        return [(o.action, *self._identifier(o.a), *self._identifier(o.b), o.note) for o in self.overrides]
+
+    def _identifier(self, written: str) -> tuple[str, str]:
+        from ingestion.normalize import normalize
+
+        id_type, _, raw = written.partition(":")
+        if id_type not in self.identifier_types or not raw:
+            known = ", ".join(sorted(self.identifier_types))
+            raise ValueError(f"identity.overrides: {written!r} is not `type:value` with a known type ({known})")
+        value, problem = normalize(self.identifier_types[id_type].normalize, raw, self.default_phone_region)
+        if value is None:
+            raise ValueError(f"identity.overrides: {written!r}: {problem}")
+        return id_type, value
+
+    @model_validator(mode="after")
+    def _overrides_name_identifiers(self) -> IdentityConfig:
+        for action, type_a, value_a, type_b, value_b, _ in self.normalized_overrides():
+            if (type_a, value_a) == (type_b, value_b):
+                raise ValueError(f"identity.overrides: {action} of {type_a}:{value_a} with itself")
+        return self
 
     @field_validator("blocked_patterns")
     @classmethod

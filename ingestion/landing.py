@@ -192,7 +192,14 @@ def _identity_rules(identity: IdentityConfig):
         for pattern in identity.blocked_patterns:
             yield {"kind": "pattern", "value": pattern, "note": "cdp.yml identity.blocked_patterns"}
 
-    return [identifier_types, identity_blocklist]
+    @dlt.resource(name="identity_overrides", write_disposition="replace")
+    def identity_overrides() -> Iterator[dict]:
+        # a typed placeholder keeps the table (and replaces old overrides) when the list is empty
+        yield {"action": "none", "type_a": "", "value_a": "", "type_b": "", "value_b": "", "note": "placeholder"}
+        for action, type_a, value_a, type_b, value_b, note in identity.normalized_overrides():
+            yield {"action": action, "type_a": type_a, "value_a": value_a, "type_b": type_b, "value_b": value_b, "note": note}
+
+    return [identifier_types, identity_blocklist, identity_overrides]
 
 
 # New columns are kept; a column whose type changes (a cdp.yml edit, or a Parquet file

@@ -41,13 +41,74 @@ def test_a_chain_of_browsers_and_an_email_never_joins_two_user_ids(tmp_path):
     assert profile_of(workspace, "a4") == profile_of(workspace, "u4")
 
     hits = dict(workspace.query(
-        "select identifier_value, rule from cdp.identity_rule_hits where rule like 'max_per_profile%'"
+        "select identifier_value, rule from cdp.identity_rule_hits where rule in ('max_per_profile_split', 'held_apart')"
     ))
     assert hits == {
-        "shared@mail.org": "max_per_profile_held_apart",
+        "shared@mail.org": "held_apart",
         "u1": "max_per_profile_split", "u2": "max_per_profile_split",
         "u3": "max_per_profile_split", "u4": "max_per_profile_split",
     }
 
     assert workspace.cdp("run").returncode == 0  # nothing new: the split is stable
     assert workspace.scalar("select count(*) from cdp.profile_merges") == 0
+
+
+def test_reviewed_overrides_split_and_merge_on_the_next_run(tmp_path):
+    import yaml
+
+    from tests.conftest import REPO
+
+    workspace = make_workspace(tmp_path)
+    crm = workspace.landing / "crm"
+    crm.mkdir(parents=True)
+    (crm / "contacts.csv").write_text(
+        "contact_id,email,phone,first_name,last_name,company,job_title,lifecycle_stage,updated_at\n"
+        # a clerk typed the shop's number on Ann's contact: email and phone look like one person
+        "c1,ann@mail.org,(212) 736-5000,Ann,Lee,,,lead,2026-01-01T00:00:00Z\n"
+        "c2,bo.work@acme.io,,Bo,Kim,,,lead,2026-01-01T00:00:00Z\n"
+    )
+    write_events(workspace, "day1.jsonl", [identify("m1", "a1", user_id="bo1", email="bo@mail.org")])
+    assert workspace.cdp("run").returncode == 0
+    assert profile_of(workspace, "ann@mail.org") == profile_of(workspace, "+12127365000")
+    assert profile_of(workspace, "bo.work@acme.io") != profile_of(workspace, "bo1")
+    ann = profile_of(workspace, "ann@mail.org")
+
+    config = yaml.safe_load((REPO / "cdp.yml").read_text())
+    config["identity"]["overrides"] = [
+        {"action": "split", "a": "email:Ann@Mail.org", "b": "phone:212-736-5000", "note": "shop number, ticket 41"},
+        {"action": "merge", "a": "user_id:bo1", "b": "email:bo.work@acme.io", "note": "same person, per sales"},
+    ]
+    path = tmp_path / "cdp.yml"
+    path.write_text(yaml.safe_dump(config))
+    assert workspace.cdp("run", CDP_CONFIG=str(path)).returncode == 0
+
+    assert profile_of(workspace, "ann@mail.org") != profile_of(workspace, "+12127365000")
+    assert profile_of(workspace, "bo.work@acme.io") == profile_of(workspace, "bo1") == profile_of(workspace, "bo@mail.org")
+    hits = set(workspace.query(
+        "select identifier_value, rule, detail from cdp.identity_rule_hits where rule like 'override%'"
+    ))
+    assert hits == {
+        ("ann@mail.org", "override_split", "kept apart by identity.overrides: shop number, ticket 41"),
+        ("+12127365000", "override_split", "kept apart by identity.overrides: shop number, ticket 41"),
+        ("bo1", "override_merge", "joined by identity.overrides: same person, per sales"),
+        ("bo.work@acme.io", "override_merge", "joined by identity.overrides: same person, per sales"),
+    }
+    kinds = {kind for _, kind in workspace.query("select old_profile_id, kind from cdp.profile_merges")}
+    assert kinds == {"split", "merge"}
+    assert ann in {profile_of(workspace, "ann@mail.org"), profile_of(workspace, "+12127365000")}
+
+
+def test_an_override_naming_an_invalid_identifier_is_a_clear_error():
+    import pytest
+    import yaml
+
+    from cdp.config import ConfigError, parse_config
+    from tests.conftest import REPO
+
+    config = yaml.safe_load((REPO / "cdp.yml").read_text())
+    config["identity"]["overrides"] = [{"action": "merge", "a": "email:not-an-email", "b": "user_id:u1"}]
+    with pytest.raises(ConfigError, match="identity.overrides: 'email:not-an-email': invalid email"):
+        parse_config(yaml.safe_dump(config))
+    config["identity"]["overrides"] = [{"action": "split", "a": "mail:x@y.org", "b": "user_id:u1"}]
+    with pytest.raises(ConfigError, match="is not `type:value` with a known type"):
+        parse_config(yaml.safe_dump(config))

@@ -17,13 +17,14 @@ from ingestion.pipeline import landing_pipeline
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.retries import retry_if_transient
 
-RULE_TABLES = ("identifier_types", "identity_blocklist", "segment_definitions", "trait_rules")
+RULE_TABLES = ("identifier_types", "identity_blocklist", "identity_overrides", "segment_definitions", "trait_rules")
 DERIVED_DESCRIPTIONS = {
     "identifiers": "Identifier observations from every source, raw and normalised.",
     "traits": "Trait observations from every source.",
     "rejected_rows": "Landed rows that did not load, with file, line and reason.",
     "identifier_types": "cdp.yml identity.identifier_types.",
     "identity_blocklist": "cdp.yml identity blocked values and patterns.",
+    "identity_overrides": "cdp.yml identity overrides: identifier pairs forced together or apart.",
     "segment_definitions": "cdp.yml segments, compiled to SQL predicates over cdp.profiles.",
     "trait_rules": "cdp.yml survivorship rules per trait.",
 }

@@ -1,5 +1,5 @@
 -- What each identity rule did: identifiers that were invalid, blocked as junk, shared,
--- or that a per-profile limit split apart.
+-- split apart by a per-profile limit or an override, or joined by an override.
 with
 
 screened as (
@@ -12,7 +12,7 @@ shared as (
 
 limited as (
     select * from {{ ref('int_identity__components_limited') }}
-    where limit_type is not null
+    where was_split
 ),
 
 seeds as (
@@ -21,6 +21,10 @@ seeds as (
 
 nodes as (
     select * from {{ ref('int_identity__nodes') }}
+),
+
+overrides as (
+    select * from {{ ref('stg_cdp__identity_overrides') }}
 ),
 
 screened_hits as (
@@ -49,23 +53,34 @@ shared_hits as (
     group by s.identifier_type, s.identifier_value, s.distinct_neighbours, s.limit_type, s.shared_limit
 ),
 
-limit_hits as (
+split_hits as (
+    select s.rule, n.identifier_type, n.identifier_value, s.detail, n.observation_count
+    from seeds as s
+    inner join nodes as n on n.node_id = s.node_id
+    union all
     select
-        case when s.node_id is not null then 'max_per_profile_split' else 'max_per_profile_held_apart' end as rule,
+        'held_apart' as rule,
         n.identifier_type,
         n.identifier_value,
-        case
-            when s.node_id is not null
-                then 'one of ' || cast(l.limit_type_value_count as varchar) || ' ' || l.limit_type
-                    || ' values linked together (max ' || cast(l.max_per_profile as varchar) || '): split apart'
-            else 'equally near ' || cast(l.nearest_seed_count as varchar) || ' ' || l.limit_type
-                || ' values: kept in a profile of its own'
-        end as detail,
+        'equally near ' || cast(l.nearest_seed_count as varchar) || ' values it had to be split between: kept in a profile of its own',
         n.observation_count
     from limited as l
     inner join nodes as n on n.node_id = l.node_id
-    left join seeds as s on s.node_id = l.node_id
-    where s.node_id is not null or l.nearest_seed_count > 1
+    where l.best_seed_count > 1
+),
+
+merge_hits as (
+    select distinct
+        'override_merge' as rule,
+        n.identifier_type,
+        n.identifier_value,
+        'joined by identity.overrides' || case when o.note = '' then '' else ': ' || o.note end as detail,
+        n.observation_count
+    from overrides as o
+    inner join nodes as n
+        on (n.identifier_type = o.type_a and n.identifier_value = o.value_a)
+        or (n.identifier_type = o.type_b and n.identifier_value = o.value_b)
+    where o.action = 'merge'
 ),
 
 final as (
@@ -73,7 +88,9 @@ final as (
     union all
     select * from shared_hits
     union all
-    select * from limit_hits
+    select * from split_hits
+    union all
+    select * from merge_hits
 )
 
 select * from final

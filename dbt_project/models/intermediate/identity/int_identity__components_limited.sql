@@ -1,7 +1,8 @@
--- Components within the per-profile limits. A component over a limit is split around
--- its seeds (int_identity__limit_seeds): each node joins the seed nearest to it in the
--- graph, and a node equally near to two seeds is held apart in a profile of its own,
--- because nothing says whose it is. Components within the limits pass unchanged.
+-- Components within the per-profile limits and the reviewed splits. A component with
+-- seeds (int_identity__limit_seeds) is split around them: each node joins the seed
+-- nearest to it in the graph. A node equally near two seeds joins the one of lowest
+-- tie_rank if there is one (the `a` of an override split); otherwise it is held apart
+-- in a profile of its own, because nothing says whose it is. Other components pass unchanged.
 {{ config(post_hook="{{ drop_nearest_seeds_work_tables() }}") }}
 
 {%- set edges_within_split_components -%}
@@ -20,18 +21,30 @@ components as (
     select * from {{ ref('int_identity__components') }}
 ),
 
+split_components as (
+    select distinct component_id from {{ ref('int_identity__limit_seeds') }}
+),
+
 seeds as (
     select * from {{ ref('int_identity__limit_seeds') }}
 ),
 
-split_components as (
-    select distinct component_id, limit_type, max_per_profile, value_count from seeds
+ranked as (
+    -- every row of a node is at its smallest distance, so its rows are its nearest seeds
+    select
+        r.node_id,
+        r.seed_id,
+        s.tie_rank,
+        count(*) over (partition by r.node_id) as nearest_seed_count,
+        min(s.tie_rank) over (partition by r.node_id) as best_rank
+    from {{ reached }} as r
+    inner join seeds as s on s.node_id = r.seed_id
 ),
 
 nearest as (
-    -- every row of a node is at its smallest distance, so its rows are its nearest seeds
-    select node_id, min(seed_id) as seed_id, count(*) as nearest_seed_count
-    from {{ reached }}
+    select node_id, min(seed_id) as seed_id, count(*) as best_seed_count, max(nearest_seed_count) as nearest_seed_count
+    from ranked
+    where tie_rank = best_rank
     group by node_id
 ),
 
@@ -40,13 +53,12 @@ final as (
         c.node_id,
         case
             when s.component_id is null then c.component_id
-            when n.nearest_seed_count = 1 then n.seed_id
+            when n.best_seed_count = 1 then n.seed_id
             else c.node_id
         end as component_id,
-        s.limit_type,
-        s.max_per_profile,
-        s.value_count as limit_type_value_count,
-        n.nearest_seed_count
+        s.component_id is not null as was_split,
+        n.nearest_seed_count,
+        n.best_seed_count
     from components as c
     left join split_components as s on s.component_id = c.component_id
     left join nearest as n on n.node_id = c.node_id

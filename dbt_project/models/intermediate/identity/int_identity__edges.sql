@@ -39,10 +39,25 @@ links as (
     where r.node_id <> a.anchor_id
 ),
 
+-- identity.overrides: a reviewed merge links two identifiers as if seen on one record
+forced as (
+    select a.node_id as anchor_id, b.node_id
+    from {{ ref('stg_cdp__identity_overrides') }} as o
+    inner join nodes as a on a.identifier_type = o.type_a and a.identifier_value = o.value_a
+    inner join nodes as b on b.identifier_type = o.type_b and b.identifier_value = o.value_b
+    where o.action = 'merge'
+),
+
+all_links as (
+    select anchor_id, node_id from links
+    union
+    select anchor_id, node_id from forced
+),
+
 final as (
-    select anchor_id as node_id, node_id as neighbour_id from links
+    select anchor_id as node_id, node_id as neighbour_id from all_links
     union all
-    select node_id, anchor_id from links
+    select node_id, anchor_id from all_links
 )
 
 select * from final
