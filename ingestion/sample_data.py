@@ -26,6 +26,7 @@ DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "icloud.com", "proton.me", "
 AREA_CODES = ["212", "312", "415", "617", "646", "702", "213", "206", "303", "404"]
 COMPANIES = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", ""]
 TITLES = ["Engineer", "Manager", "Director", "Analyst", "Designer", "VP Sales", ""]
+CITIES = [("New York", "NY", "10001"), ("Chicago", "IL", "60601"), ("San Francisco", "CA", "94105"), ("Boston", "MA", "02110")]
 STAGES = ["subscriber", "lead", "opportunity", "customer"]
 CAMPAIGNS = [("google", "cpc", "brand"), ("facebook", "paid_social", "spring_sale"), ("newsletter", "email", "weekly"), (None, None, None)]
 JUNK_EMAILS = ["test@test.com", "none@none.com", "n/a", "noemail@noemail.com"]
@@ -159,6 +160,10 @@ def generate_landing(
                 traits = {"email": _email_variant(rng, person.email), "firstName": person.first, "lastName": person.last}
                 if rng.random() < 0.5:
                     traits["phone"] = _phone_variant(rng, person.phone)
+                if person.index % 3 == 0:  # a shipping address from checkout (no draw from rng: worlds stay the same)
+                    city, state, postal_code = CITIES[person.index % len(CITIES)]
+                    traits["address"] = {"street": f"{person.index} Main St", "city": city, "state": state,
+                                         "postalCode": postal_code, "country": "US"}
                 events.append(event("identify", person, device, first_visit + timedelta(hours=11), traits=traits))
         if person.user_id:
             for _ in range(rng.randint(0, 5)):

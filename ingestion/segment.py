@@ -137,7 +137,8 @@ from accepted
 
 _NOT_TRAITS = ", ".join(f"'{t}'" for t in NOT_TRAITS)
 
-# Scalar traits from `traits` and `context.traits`, keys in snake_case. Group calls
+# Scalar traits from `traits` and `context.traits` (and the fields of their `address`
+# object), keys in snake_case. Group calls
 # carry the company's traits, not the person's, so they are left out.
 _KEY_PATH = """'$."' || replace(trait_key, '"', '\\"') || '"'"""
 
@@ -148,14 +149,19 @@ with trait_objects as (
     select message_id, timestamp, (context::json)->'$.traits' from records where context is not null
 ),
 keyed as (
-    select message_id, timestamp, t, unnest(json_keys(t)) as trait_key
+    select message_id, timestamp, t, unnest(json_keys(t)) as trait_key, '' as prefix
     from trait_objects
     where json_type(t) = 'OBJECT'
+    union all
+    -- the spec's address object: its fields become address_street, address_city, ...
+    select message_id, timestamp, t->'$.address', unnest(json_keys(t->'$.address')), 'address_'
+    from trait_objects
+    where json_type(t) = 'OBJECT' and json_type(t, '$.address') = 'OBJECT'
 ),
 named as (
     select
         *,
-        lower(replace(regexp_replace(trait_key, '([a-z0-9])([A-Z])', '\\1_\\2', 'g'), ' ', '_')) as trait,
+        prefix || lower(replace(regexp_replace(trait_key, '([a-z0-9])([A-Z])', '\\1_\\2', 'g'), ' ', '_')) as trait,
         json_type(t, {_KEY_PATH}) as value_type,
         json_extract_string(t, {_KEY_PATH}) as value
     from keyed

@@ -27,7 +27,9 @@ def workspace(tmp_path_factory):
     workspace = make_workspace(tmp_path_factory.mktemp("journey"))
     events = [
         {"messageId": "i1", "type": "identify", "anonymousId": "a1", "userId": "u1",
-         "traits": {"email": "ann@mail.org"}, "timestamp": "2026-11-01T09:59:00Z"},
+         "traits": {"email": "ann@mail.org", "address": {"street": "1 Main St", "city": "Boston", "postalCode": "02110",
+                                                          "country": "US"}},
+         "timestamp": "2026-11-01T09:59:00Z"},
         page("p1", "01T10:00:00", "/", ("google", "cpc")),
         page("p2", "01T10:10:00", "/shoes"),
         page("p3", "01T12:00:00", "/"),                         # 110 minutes later: a new visit
@@ -45,6 +47,12 @@ def workspace(tmp_path_factory):
     run = workspace.cdp("run")
     assert run.returncode == 0, run.stdout + run.stderr
     return workspace
+
+
+def test_the_address_trait_reaches_the_profile(workspace):
+    assert workspace.query(
+        "select address_street, address_city, address_postal_code, address_country from cdp.profiles where user_id = 'u1'"
+    ) == [("1 Main St", "Boston", "02110", "US")]
 
 
 def test_a_gap_over_30_minutes_starts_a_new_visit_with_its_own_channel(workspace):

@@ -77,7 +77,12 @@ trait_picks as (
         max(case when trait = 'last_name' then value end) as last_name,
         max(case when trait = 'company' then value end) as company,
         max(case when trait = 'job_title' then value end) as job_title,
-        max(case when trait = 'lifecycle_stage' then value end) as lifecycle_stage
+        max(case when trait = 'lifecycle_stage' then value end) as lifecycle_stage,
+        max(case when trait = 'address_street' then value end) as address_street,
+        max(case when trait = 'address_city' then value end) as address_city,
+        max(case when trait = 'address_state' then value end) as address_state,
+        max(case when trait = 'address_postal_code' then value end) as address_postal_code,
+        max(case when trait = 'address_country' then value end) as address_country
     from traits
     group by profile_id
 ),
@@ -168,6 +173,11 @@ final as (
         t.company,
         t.job_title,
         t.lifecycle_stage,
+        t.address_street,
+        t.address_city,
+        t.address_state,
+        t.address_postal_code,
+        t.address_country,
         s.identifier_count,
         s.first_seen_at,
         s.last_seen_at,
