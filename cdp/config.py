@@ -106,6 +106,8 @@ class OverrideConfig(_Strict):
 
 class IdentityConfig(_Strict):
     identifier_types: dict[str, IdentifierTypeConfig]
+    max_identifiers_per_profile: int = Field(default=1000, ge=2, description="a bigger profile is flagged")
+    max_merges_per_profile: int = Field(default=100, ge=1, description="a profile merged more often is flagged")
     overrides: list[OverrideConfig] = Field(
         default_factory=list, description="pairs forced into one profile (merge) or kept apart (split)"
     )

@@ -199,7 +199,14 @@ def _identity_rules(identity: IdentityConfig):
         for action, type_a, value_a, type_b, value_b, note in identity.normalized_overrides():
             yield {"action": action, "type_a": type_a, "value_a": value_a, "type_b": type_b, "value_b": value_b, "note": note}
 
-    return [identifier_types, identity_blocklist, identity_overrides]
+    @dlt.resource(name="identity_caps", write_disposition="replace")
+    def identity_caps() -> Iterator[dict]:
+        yield {
+            "max_identifiers_per_profile": identity.max_identifiers_per_profile,
+            "max_merges_per_profile": identity.max_merges_per_profile,
+        }
+
+    return [identifier_types, identity_blocklist, identity_overrides, identity_caps]
 
 
 # New columns are kept; a column whose type changes (a cdp.yml edit, or a Parquet file

@@ -112,3 +112,23 @@ def test_an_override_naming_an_invalid_identifier_is_a_clear_error():
     config["identity"]["overrides"] = [{"action": "split", "a": "mail:x@y.org", "b": "user_id:u1"}]
     with pytest.raises(ConfigError, match="is not `type:value` with a known type"):
         parse_config(yaml.safe_dump(config))
+
+
+def test_a_profile_over_a_cap_is_flagged_and_the_run_warns(tmp_path):
+    import yaml
+
+    from tests.conftest import REPO
+
+    workspace = make_workspace(tmp_path)
+    write_events(workspace, "day1.jsonl", [
+        identify("m1", "a1", user_id="u1", email="ann@mail.org"),
+        identify("m2", "a2", user_id="bo1"),
+    ])
+    config = yaml.safe_load((REPO / "cdp.yml").read_text())
+    config["identity"]["max_identifiers_per_profile"] = 2
+    path = tmp_path / "cdp.yml"
+    path.write_text(yaml.safe_dump(config))
+    run = workspace.cdp("run", CDP_CONFIG=str(path))
+    assert run.returncode == 0  # a warning, not a failure
+    assert "accepted_values_profiles_identity_cap_reached" in run.stdout + run.stderr
+    assert dict(workspace.query("select user_id, identity_cap_reached from cdp.profiles")) == {"u1": True, "bo1": False}

@@ -17,7 +17,7 @@ from ingestion.pipeline import landing_pipeline
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.retries import retry_if_transient
 
-RULE_TABLES = ("identifier_types", "identity_blocklist", "identity_overrides", "segment_definitions", "trait_rules")
+RULE_TABLES = ("identifier_types", "identity_blocklist", "identity_overrides", "identity_caps", "segment_definitions", "trait_rules")
 DERIVED_DESCRIPTIONS = {
     "identifiers": "Identifier observations from every source, raw and normalised.",
     "traits": "Trait observations from every source.",
@@ -25,6 +25,7 @@ DERIVED_DESCRIPTIONS = {
     "identifier_types": "cdp.yml identity.identifier_types.",
     "identity_blocklist": "cdp.yml identity blocked values and patterns.",
     "identity_overrides": "cdp.yml identity overrides: identifier pairs forced together or apart.",
+    "identity_caps": "cdp.yml identity caps: identifiers and merges a profile may reach before it is flagged.",
     "segment_definitions": "cdp.yml segments, compiled to SQL predicates over cdp.profiles.",
     "trait_rules": "cdp.yml survivorship rules per trait.",
 }

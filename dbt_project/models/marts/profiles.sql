@@ -41,6 +41,17 @@ rfm as (
     select * from {{ ref('int_profiles__rfm') }}
 ),
 
+merges as (
+    select profile_id, count(distinct old_profile_id) as merge_count
+    from {{ ref('profile_merges') }}
+    where kind = 'merge'
+    group by profile_id
+),
+
+caps as (
+    select * from {{ ref('stg_cdp__identity_caps') }}
+),
+
 -- the best value of each identifier type: the one seen most recently
 identifier_picks as (
     select
@@ -179,6 +190,12 @@ final as (
         t.address_postal_code,
         t.address_country,
         s.identifier_count,
+        coalesce(mg.merge_count, 0) as merge_count,
+        -- Segment-style hard caps: a flagged profile is left for review, not trusted blindly
+        coalesce(
+            s.identifier_count > cp.max_identifiers_per_profile or coalesce(mg.merge_count, 0) >= cp.max_merges_per_profile,
+            false
+        ) as identity_cap_reached,
         s.first_seen_at,
         s.last_seen_at,
         -- commerce
@@ -223,6 +240,8 @@ final as (
     left join support_activity as st on st.profile_id = s.profile_id
     left join sessions as se on se.profile_id = s.profile_id
     left join rfm as r on r.profile_id = s.profile_id
+    left join merges as mg on mg.profile_id = s.profile_id
+    left join caps as cp on 1 = 1
 )
 
 select * from final
