@@ -1,5 +1,6 @@
 """Every dbt model as an asset, grouped by layer; every dbt test as an asset check."""
 
+import shutil
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ from cdp.publish import PUBLISHED_NAME, published_dir
 from cdp.settings import load_settings
 from orchestration.dbt.identity_report import identity_metadata
 from orchestration.dbt.segment_report import segment_metadata
-from orchestration.dbt.project import dbt_executable, dbt_project
+from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable, dbt_project
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.retries import retry_if_transient
 
@@ -41,6 +42,22 @@ class CdpDbtTranslator(DagsterDbtTranslator):
         )
 
 
+# dagster-dbt gives each invocation a target folder of its own (about 6 MB: manifest,
+# run results, compiled SQL); a daily schedule would pile them up forever.
+KEEP_RUN_TARGETS = 20
+
+
+def prune_run_targets(keep: int) -> None:
+    """Delete all but the `keep` newest per-invocation target folders of this asset."""
+    folders = sorted(
+        (p for p in (DBT_PROJECT_DIR / "target").glob("cdp_dbt_models-*") if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for folder in folders[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def build_dbt_assets() -> dg.AssetsDefinition:
     project = dbt_project()
 
@@ -55,6 +72,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         # reported asset on, events wait (in order, as Dagster requires) until then.
         held = []
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        prune_run_targets(keep=KEEP_RUN_TARGETS)
         for event in invocation.stream():
             if held or (isinstance(event, dg.Output) and context.asset_key_for_output(event.output_name) in REPORTS):
                 held.append(event)
