@@ -1,0 +1,100 @@
+"""Benchmark: the identity models against an in-memory union-find on the same edges.
+
+    .venv/bin/python -m bench.identity_graph --people 1000000
+
+Writes about 11 Segment events a person, runs `cdp run`, and takes the dbt models'
+own timings (run_results.json) of the identity graph (every `int_identity__*` model:
+screening, shared detection, nodes, edges, components, splits, assignment). Then it
+reads the same edges out of the warehouse and times scipy's `connected_components`
+on them in memory. Finally it adds 1% more events (new and returning people) and runs
+again, to compare the daily increment with the full build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from bench.segment_events import write_events
+from orchestration.dbt.project import DBT_PROJECT_DIR
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def newest_run_results() -> dict[str, float]:
+    """Model name -> seconds, from the newest dbt invocation of the Dagster asset."""
+    folders = sorted(DBT_PROJECT_DIR.glob("target/cdp_dbt_models-*/run_results.json"), key=lambda p: p.stat().st_mtime)
+    results = json.loads(folders[-1].read_text())["results"]
+    return {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results if r["unique_id"].startswith("model.")}
+
+
+def identity_seconds(timings: dict[str, float]) -> float:
+    return sum(seconds for name, seconds in timings.items() if name.startswith("int_identity__"))
+
+
+def cdp_run(env: dict) -> tuple[float, dict[str, float]]:
+    started = time.perf_counter()
+    result = subprocess.run([str(Path(sys.executable).parent / "cdp"), "run"], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"cdp run failed:\n{result.stderr[-3000:]}")
+    return time.perf_counter() - started, newest_run_results()
+
+
+def scipy_components(warehouse: Path) -> tuple[float, int, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        edges = con.sql("select node_id, neighbour_id from intermediate.int_identity__edges").fetchnumpy()
+        nodes = con.sql("select max(node_id) from intermediate.int_identity__nodes").fetchall()[0][0] + 1
+    started = time.perf_counter()
+    graph = coo_matrix((np.ones(len(edges["node_id"]), dtype=np.int8), (edges["node_id"], edges["neighbour_id"])),
+                       shape=(nodes, nodes)).tocsr()
+    count, _ = connected_components(graph, directed=False)
+    return time.perf_counter() - started, nodes, len(edges["node_id"]) // 2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=1_000_000)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="cdp-identity-"))
+    try:
+        landing = root / "landing"
+        write_events(landing / "events", args.people * 11, files=16)
+        env = {**os.environ, "CDP_WAREHOUSE": str(root / "warehouse.duckdb"), "CDP_LANDING_DIR": str(landing),
+               "CDP_CONFIG": str(REPO / "cdp.yml"), "DAGSTER_HOME": str(root / "dagster_home")}
+        full_s, full = cdp_run(env)
+        scipy_s, nodes, edges = scipy_components(root / "warehouse.duckdb")
+
+        day2 = root / "day2"
+        write_events(day2, args.people * 11 // 100, files=1, seed=2)
+        (day2 / "events_000.jsonl").rename(landing / "events" / "events_day2.jsonl")
+        day2_s, day2_timings = cdp_run(env)
+    finally:
+        shutil.rmtree(root)
+
+    identity = identity_seconds(full)
+    print(f"{args.people:,} people: {nodes:,} linkable identifiers, {edges:,} edges")
+    print(f"identity models (full build): {identity:.1f} s  | scipy connected_components: {scipy_s:.1f} s "
+          f"-> {identity / scipy_s:.1f}x")
+    stitching = full.get("int_identity__components", 0) + full.get("int_identity__components_limited", 0)
+    print(f"  of which stitching (components + limit splits): {stitching:.1f} s -> {stitching / scipy_s:.1f}x scipy")
+    for name, seconds in sorted(full.items(), key=lambda item: -item[1])[:12]:
+        print(f"  {name:45s} {seconds:6.1f} s")
+    print(f"day 2 (+1% events): identity models {identity_seconds(day2_timings):.1f} s "
+          f"= {identity_seconds(day2_timings) / identity:.0%} of the full build")
+    print(f"cdp run: full {full_s:.0f} s, day 2 {day2_s:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
