@@ -132,3 +132,31 @@ def test_a_profile_over_a_cap_is_flagged_and_the_run_warns(tmp_path):
     assert run.returncode == 0  # a warning, not a failure
     assert "accepted_values_profiles_identity_cap_reached" in run.stdout + run.stderr
     assert dict(workspace.query("select user_id, identity_cap_reached from cdp.profiles")) == {"u1": True, "bo1": False}
+
+
+def test_blocked_patterns_keep_junk_out_of_profiles(tmp_path):
+    import yaml
+
+    from tests.conftest import REPO
+
+    workspace = make_workspace(tmp_path)
+    write_events(workspace, "day1.jsonl", [
+        identify("m1", "a1", user_id="u1", email="fake@shop.org"),
+        identify("m2", "a2", user_id="u2", email="ann@mailinator.com"),
+        identify("m3", "a3", user_id="u3", email="o'neil@mail.org"),
+    ])
+    config = yaml.safe_load((REPO / "cdp.yml").read_text())
+    config["identity"]["blocked_patterns"].append("^o'neil@")  # a quote in a pattern stays a literal
+    path = tmp_path / "cdp.yml"
+    path.write_text(yaml.safe_dump(config))
+    assert workspace.cdp("run", CDP_CONFIG=str(path)).returncode == 0
+
+    assert set(workspace.query(
+        "select identifier_value, detail from cdp.identity_rule_hits where rule = 'blocked_pattern'"
+    )) == {
+        ("fake@shop.org", "matches ^(no|none|noemail|nomail|test|asdf|fake|null)@"),
+        ("ann@mailinator.com", "matches @(example|test|mailinator)\\.(com|org|net)$"),
+        ("o'neil@mail.org", "matches ^o'neil@"),
+    }
+    assert workspace.scalar("select count(*) from cdp.profile_identifiers where identifier_type = 'email'") == 0
+    assert workspace.scalar("select count(*) from cdp.profiles where user_id is not null") == 3

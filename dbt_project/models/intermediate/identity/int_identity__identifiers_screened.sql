@@ -25,20 +25,41 @@ blocked_values as (
     inner join blocklist as b on b.kind = 'value' and lower(v.identifier_value) = b.value
 ),
 
+-- Each pattern becomes a constant in the SQL: joining on a pattern column makes the
+-- engine compile a regular expression per row (measured: 38 s instead of 0.3 s for
+-- 3.3M values and two patterns).
+{%- set patterns = run_query(
+    "select distinct value from " ~ ref('stg_cdp__identity_blocklist') ~ " where kind = 'pattern' order by value"
+).columns[0].values() if execute else [] %}
+
 blocked_patterns as (
-    select v.identifier_type, v.identifier_value, 'blocked_pattern' as rule, 'matches ' || b.value as detail
+    {%- for pattern in patterns %}
+    {%- set literal = "'" ~ pattern.replace("'", "''") ~ "'" %}
+    select v.identifier_type, v.identifier_value, 'blocked_pattern' as rule, 'matches ' || {{ literal }} as detail
     from distinct_values as v
-    inner join blocklist as b on b.kind = 'pattern' and {{ regexp_matches('lower(v.identifier_value)', 'b.value') }}
+    where {{ regexp_matches('lower(v.identifier_value)', literal) }}
+    union all
+    {%- endfor %}
+    select cast(null as varchar), cast(null as varchar), 'blocked_pattern', cast(null as varchar) where 1 = 0
 ),
 
 blocked as (
-    select identifier_type, identifier_value, min(rule) as rule, min(detail) as detail
+    -- one verdict per value, its rule and detail from the same hit (a listed value first)
+    select identifier_type, identifier_value, rule, detail
     from (
-        select * from blocked_values
-        union all
-        select * from blocked_patterns
-    ) as hits
-    group by identifier_type, identifier_value
+        select
+            *,
+            row_number() over (
+                partition by identifier_type, identifier_value
+                order by case when rule = 'blocked_value' then 0 else 1 end, detail
+            ) as hit_rank
+        from (
+            select * from blocked_values
+            union all
+            select * from blocked_patterns
+        ) as hits
+    ) as ranked
+    where hit_rank = 1
 ),
 
 final as (
