@@ -244,7 +244,8 @@ class CdpConfig(_Strict):
                     raise ValueError(f"traits.{trait}.sources: unknown source {source!r}")
         from cdp.segments import SegmentError, sql_segment_names
 
-        for name in set(self.segments) & set(sql_segment_names()):
+        sql_segments = sql_segment_names()
+        for name in set(self.segments) & set(sql_segments):
             raise ValueError(f"segment {name!r} is both in cdp.yml and a SQL segment model: rename one")
         for name, segment in self.segments.items():
             if not NAME_PATTERN.match(name):
@@ -254,7 +255,7 @@ class CdpConfig(_Strict):
             except SegmentError as exc:
                 raise ValueError(str(exc)) from exc
         for name, destination in self.destinations.items():
-            _check_destination(name, destination, [*self.segments, *sql_segment_names()])
+            _check_destination(name, destination, [*self.segments, *sql_segments])
         for required in ("anonymous_id", "user_id", "email", "phone"):
             if required not in self.identity.identifier_types:
                 raise ValueError(f"identity.identifier_types must declare {required!r}")

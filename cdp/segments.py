@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from cdp.config import NAME_PATTERN
+
 MARTS_YML = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts" / "_marts.yml"
 SQL_SEGMENTS_DIR = MARTS_YML.parent / "segments" / "sql"
 NUMERIC = {"bigint", "integer", "double", "decimal"}
@@ -35,7 +37,7 @@ def sql_segment_names() -> list[str]:
     """SQL segments: the dbt models under marts/segments/sql, by name."""
     names = sorted(path.stem for path in SQL_SEGMENTS_DIR.glob("*.sql"))
     for name in names:
-        if not name.replace("_", "a").isalnum() or not name[0].isalpha() or name.lower() != name:
+        if not NAME_PATTERN.match(name):
             raise SegmentError(f"SQL segment model {name!r}: name it with lowercase letters, digits and underscores")
     return names
 
