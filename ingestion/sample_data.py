@@ -176,17 +176,17 @@ def generate_landing(
                 events.append(event("track", person, None, when, event="Order Completed",
                                     properties={"order_id": order_id, "total": total}))
 
+    users = [p for p in people if p.user_id]
     # A kiosk browser in a store: several people log in on it, so it must not glue them together.
-    for person in [p for p in people if p.user_id][:4]:
+    for person in users[:4]:
         events.append(event("identify", person, kiosk, moment(), traits={"email": person.email}))
     # A family tablet: a second person logs in on it with their own account.
-    users = [p for p in people if p.user_id]
     family_tablets = set()
     for owner, relative in zip(users[20::97], users[21::97]):
         family_tablets.add(("anonymous_id", owner.devices[0]))
         events.append(event("identify", relative, owner.devices[0], moment(), traits={"email": relative.email}))
     # Junk typed into a sign-up form by people who do not want to share their email.
-    for person in [p for p in people if p.user_id][10:16]:
+    for person in users[10:16]:
         events.append(event("identify", person, person.devices[0], moment(), traits={"email": rng.choice(JUNK_EMAILS)}))
     # An anonymous visitor who never identifies, and an event with no identifier at all.
     events.append({"messageId": "m-anonymous-only", "type": "page", "anonymousId": "lurker-1", "timestamp": _ts(end)})
