@@ -3,7 +3,7 @@
     profile_id of its members; the model's description in the yml beside it is the
     segment's. dbt can only know a ref at parse time, and Jinja cannot list a folder,
     so `cdp` (and Dagster) list the folder into CDP_SQL_SEGMENTS before dbt parses.
-    Running dbt by hand: export CDP_SQL_SEGMENTS the same way (see the README).
+    Running dbt by hand: `cdp dbt …` sets it (see the README).
 -#}
 {% macro sql_segment_models() -%}
     {%- set names = [] -%}

@@ -74,7 +74,7 @@ merge_hits as (
         'override_merge' as rule,
         n.identifier_type,
         n.identifier_value,
-        'joined by identity.overrides' || case when o.note = '' then '' else ': ' || o.note end as detail,
+        'joined by ' || o.reason as detail,
         n.observation_count
     from overrides as o
     inner join nodes as n

@@ -7,7 +7,15 @@ source as (
 ),
 
 final as (
-    select action, type_a, value_a, type_b, value_b, note
+    select
+        action,
+        type_a,
+        value_a,
+        type_b,
+        value_b,
+        note,
+        -- where a rule hit says the decision came from: the config, and the reviewer's note
+        'identity.overrides' || case when note = '' then '' else ': ' || note end as reason
     from source
     where action in ('merge', 'split')
 )

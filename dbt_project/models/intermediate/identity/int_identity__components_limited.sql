@@ -21,12 +21,12 @@ components as (
     select * from {{ ref('int_identity__components') }}
 ),
 
-split_components as (
-    select distinct component_id from {{ ref('int_identity__limit_seeds') }}
-),
-
 seeds as (
     select * from {{ ref('int_identity__limit_seeds') }}
+),
+
+split_components as (
+    select distinct component_id from seeds
 ),
 
 ranked as (

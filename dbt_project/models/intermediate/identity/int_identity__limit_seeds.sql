@@ -50,7 +50,7 @@ limit_seeds as (
 ),
 
 split_pairs as (
-    select a.node_id as node_a, b.node_id as node_b, o.note
+    select a.node_id as node_a, b.node_id as node_b, o.reason
     from {{ ref('stg_cdp__identity_overrides') }} as o
     inner join nodes as a on a.identifier_type = o.type_a and a.identifier_value = o.value_a
     inner join nodes as b on b.identifier_type = o.type_b and b.identifier_value = o.value_b
@@ -62,7 +62,7 @@ split_in_one_component as (
         p.node_a,
         p.node_b,
         ca.component_id,
-        'kept apart by identity.overrides' || case when p.note = '' then '' else ': ' || p.note end as detail
+        'kept apart by ' || p.reason as detail
     from split_pairs as p
     inner join components as ca on ca.node_id = p.node_a
     inner join components as cb on cb.node_id = p.node_b
