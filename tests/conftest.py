@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from ingestion.sample_data import generate_landing
 
@@ -44,12 +45,23 @@ class Workspace:
     def cdp(self, *args: str, **env: str) -> subprocess.CompletedProcess:
         return subprocess.run([str(CDP), *args], cwd=REPO, env=self.env(**env), capture_output=True, text=True, timeout=900)
 
+    def write_config(self, config: dict) -> str:
+        """Write a changed cdp.yml beside the warehouse; returns its path for CDP_CONFIG."""
+        path = self.root / "cdp.yml"
+        path.write_text(yaml.safe_dump(config))
+        return str(path)
+
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
             return con.sql(sql).fetchall()
 
     def scalar(self, sql: str):
         return self.query(sql)[0][0]
+
+
+def shipped_config() -> dict:
+    """The shipped cdp.yml as a dict, for a test to change one part of."""
+    return yaml.safe_load((REPO / "cdp.yml").read_text())
 
 
 def land(root: Path, config) -> "LandingStats":

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from cdp.config import ConfigError, parse_config
-from tests.conftest import REPO, make_workspace
+from tests.conftest import make_workspace, shipped_config
 
 TOKEN = "hook-token"
 DESTINATIONS = {
@@ -83,12 +83,10 @@ def sha256(text: str) -> str:
 
 def test_each_run_sends_what_changed_with_hashing_consent_and_retries(tmp_path, hook_url):
     workspace = make_workspace(tmp_path)
-    config = yaml.safe_load((REPO / "cdp.yml").read_text())
+    config = shipped_config()
     config["destinations"] = DESTINATIONS
-    config_path = tmp_path / "cdp.yml"
-    config_path.write_text(yaml.safe_dump(config))
     export_dir = tmp_path / "exports"
-    env = {"CDP_CONFIG": str(config_path), "CDP_EXPORT_DIR": str(export_dir),
+    env = {"CDP_CONFIG": workspace.write_config(config), "CDP_EXPORT_DIR": str(export_dir),
            "TEST_HOOK_URL": hook_url, "TEST_HOOK_TOKEN": TOKEN}
 
     write(workspace, "crm/contacts.csv",
@@ -153,7 +151,7 @@ def test_each_run_sends_what_changed_with_hashing_consent_and_retries(tmp_path, 
     ],
 )
 def test_a_bad_destination_is_a_clear_error(destination, message):
-    config = yaml.safe_load((REPO / "cdp.yml").read_text())
+    config = shipped_config()
     config["destinations"] = {"d": destination}
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         parse_config(yaml.safe_dump(config))

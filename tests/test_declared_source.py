@@ -6,10 +6,9 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
 from cdp.config import load_config
-from tests.conftest import REPO, land, make_workspace
+from tests.conftest import REPO, land, make_workspace, shipped_config
 
 NEW_SOURCE = {
     "description": "Newsletter sign-ups from the events team's tablet app",
@@ -46,12 +45,10 @@ def write_landing(landing):
 @pytest.fixture(scope="module")
 def declared(tmp_path_factory):
     workspace = make_workspace(tmp_path_factory.mktemp("declared"))
-    config = yaml.safe_load((REPO / "cdp.yml").read_text())
+    config = shipped_config()
     config["sources"]["newsletter_signups"] = NEW_SOURCE
-    config_path = workspace.root / "cdp.yml"
-    config_path.write_text(yaml.safe_dump(config))
     write_landing(workspace.landing)
-    result = workspace.cdp("run", CDP_CONFIG=str(config_path))
+    result = workspace.cdp("run", CDP_CONFIG=workspace.write_config(config))
     assert result.returncode == 0, result.stderr[-5000:]
     return workspace
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.conftest import make_workspace
+import pytest
+import yaml
+
+from cdp.config import ConfigError, parse_config
+from tests.conftest import make_workspace, shipped_config
 from tests.test_profile_merges import profile_of, write_events
 
 
@@ -54,10 +58,6 @@ def test_a_chain_of_browsers_and_an_email_never_joins_two_user_ids(tmp_path):
 
 
 def test_reviewed_overrides_split_and_merge_on_the_next_run(tmp_path):
-    import yaml
-
-    from tests.conftest import REPO
-
     workspace = make_workspace(tmp_path)
     crm = workspace.landing / "crm"
     crm.mkdir(parents=True)
@@ -73,14 +73,12 @@ def test_reviewed_overrides_split_and_merge_on_the_next_run(tmp_path):
     assert profile_of(workspace, "bo.work@acme.io") != profile_of(workspace, "bo1")
     ann = profile_of(workspace, "ann@mail.org")
 
-    config = yaml.safe_load((REPO / "cdp.yml").read_text())
+    config = shipped_config()
     config["identity"]["overrides"] = [
         {"action": "split", "a": "email:Ann@Mail.org", "b": "phone:212-736-5000", "note": "shop number, ticket 41"},
         {"action": "merge", "a": "user_id:bo1", "b": "email:bo.work@acme.io", "note": "same person, per sales"},
     ]
-    path = tmp_path / "cdp.yml"
-    path.write_text(yaml.safe_dump(config))
-    assert workspace.cdp("run", CDP_CONFIG=str(path)).returncode == 0
+    assert workspace.cdp("run", CDP_CONFIG=workspace.write_config(config)).returncode == 0
 
     assert profile_of(workspace, "ann@mail.org") != profile_of(workspace, "+12127365000")
     assert profile_of(workspace, "bo.work@acme.io") == profile_of(workspace, "bo1") == profile_of(workspace, "bo@mail.org")
@@ -99,13 +97,7 @@ def test_reviewed_overrides_split_and_merge_on_the_next_run(tmp_path):
 
 
 def test_an_override_naming_an_invalid_identifier_is_a_clear_error():
-    import pytest
-    import yaml
-
-    from cdp.config import ConfigError, parse_config
-    from tests.conftest import REPO
-
-    config = yaml.safe_load((REPO / "cdp.yml").read_text())
+    config = shipped_config()
     config["identity"]["overrides"] = [{"action": "merge", "a": "email:not-an-email", "b": "user_id:u1"}]
     with pytest.raises(ConfigError, match="identity.overrides: 'email:not-an-email': invalid email"):
         parse_config(yaml.safe_dump(config))
@@ -115,41 +107,29 @@ def test_an_override_naming_an_invalid_identifier_is_a_clear_error():
 
 
 def test_a_profile_over_a_cap_is_flagged_and_the_run_warns(tmp_path):
-    import yaml
-
-    from tests.conftest import REPO
-
     workspace = make_workspace(tmp_path)
     write_events(workspace, "day1.jsonl", [
         identify("m1", "a1", user_id="u1", email="ann@mail.org"),
         identify("m2", "a2", user_id="bo1"),
     ])
-    config = yaml.safe_load((REPO / "cdp.yml").read_text())
+    config = shipped_config()
     config["identity"]["max_identifiers_per_profile"] = 2
-    path = tmp_path / "cdp.yml"
-    path.write_text(yaml.safe_dump(config))
-    run = workspace.cdp("run", CDP_CONFIG=str(path))
+    run = workspace.cdp("run", CDP_CONFIG=workspace.write_config(config))
     assert run.returncode == 0  # a warning, not a failure
     assert "accepted_values_profiles_identity_cap_reached" in run.stdout + run.stderr
     assert dict(workspace.query("select user_id, identity_cap_reached from cdp.profiles")) == {"u1": True, "bo1": False}
 
 
 def test_blocked_patterns_keep_junk_out_of_profiles(tmp_path):
-    import yaml
-
-    from tests.conftest import REPO
-
     workspace = make_workspace(tmp_path)
     write_events(workspace, "day1.jsonl", [
         identify("m1", "a1", user_id="u1", email="fake@shop.org"),
         identify("m2", "a2", user_id="u2", email="ann@mailinator.com"),
         identify("m3", "a3", user_id="u3", email="o'neil@mail.org"),
     ])
-    config = yaml.safe_load((REPO / "cdp.yml").read_text())
+    config = shipped_config()
     config["identity"]["blocked_patterns"].append("^o'neil@")  # a quote in a pattern stays a literal
-    path = tmp_path / "cdp.yml"
-    path.write_text(yaml.safe_dump(config))
-    assert workspace.cdp("run", CDP_CONFIG=str(path)).returncode == 0
+    assert workspace.cdp("run", CDP_CONFIG=workspace.write_config(config)).returncode == 0
 
     assert set(workspace.query(
         "select identifier_value, detail from cdp.identity_rule_hits where rule = 'blocked_pattern'"

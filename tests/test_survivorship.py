@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 
 from cdp.config import ConfigError, parse_config
-from tests.conftest import REPO, make_workspace
+from tests.conftest import REPO, make_workspace, shipped_config
 
 
 def write_landing(workspace) -> None:
@@ -29,11 +28,9 @@ def write_landing(workspace) -> None:
 
 
 def config_with_traits(workspace, traits: dict) -> str:
-    config = yaml.safe_load((REPO / "cdp.yml").read_text())
+    config = shipped_config()
     config["traits"] = traits
-    path = workspace.root / "cdp.yml"
-    path.write_text(yaml.safe_dump(config))
-    return str(path)
+    return workspace.write_config(config)
 
 
 def kate(workspace) -> tuple:
