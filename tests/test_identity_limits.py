@@ -96,6 +96,38 @@ def test_reviewed_overrides_split_and_merge_on_the_next_run(tmp_path):
     assert ann in {profile_of(workspace, "ann@mail.org"), profile_of(workspace, "+12127365000")}
 
 
+def test_a_phone_joins_people_only_when_a_name_agrees(tmp_path):
+    workspace = make_workspace(tmp_path)
+    (workspace.landing / "crm").mkdir(parents=True)
+    (workspace.landing / "crm" / "contacts.csv").write_text(
+        "contact_id,email,phone,first_name,last_name,company,job_title,lifecycle_stage,updated_at\n"
+        "c1,ann@mail.org,(212) 555-0101,Ann,Lee,,,lead,2026-01-01T00:00:00Z\n"
+        # one number, two names: a household line
+        "c2,bo@mail.org,(917) 555-0123,Bo,Kim,,,lead,2026-01-01T00:00:00Z\n"
+        "c3,cy@mail.org,(917) 555-0123,Cy,Kim,,,lead,2026-01-01T00:00:00Z\n"
+    )
+    (workspace.landing / "pos").mkdir(parents=True)
+    (workspace.landing / "pos" / "loyalty_members.csv").write_text(
+        "loyalty_id,email,phone\n"
+        "L1,,212-555-0101\n"  # Ann's number, and Ann's name is seen with it: joins Ann
+        "L2,,646-555-0199\n"  # two cards, one number, no name anywhere: nothing confirms
+        "L3,,646-555-0199\n"
+        "L4,,646-736-5100\n"  # a number on one card only joins nobody: it stays with the card
+    )
+    assert workspace.cdp("run").returncode == 0
+
+    assert profile_of(workspace, "L1") == profile_of(workspace, "ann@mail.org") == profile_of(workspace, "+12125550101")
+    assert profile_of(workspace, "L2") != profile_of(workspace, "L3")
+    assert profile_of(workspace, "bo@mail.org") != profile_of(workspace, "cy@mail.org")
+    assert profile_of(workspace, "+16467365100") == profile_of(workspace, "L4")
+    assert set(workspace.query(
+        "select identifier_value, rule, detail from cdp.identity_rule_hits where rule in ('shared', 'unconfirmed')"
+    )) == {
+        ("+16465550199", "unconfirmed", "weak: would join records of 2 different identifiers with no name seen to confirm it"),
+        ("+19175550123", "shared", "weak: seen with 2 different full names"),
+    }
+
+
 def test_an_override_naming_an_invalid_identifier_is_a_clear_error():
     config = shipped_config()
     config["identity"]["overrides"] = [{"action": "merge", "a": "email:not-an-email", "b": "user_id:u1"}]
@@ -118,6 +150,38 @@ def test_a_profile_over_a_cap_is_flagged_and_the_run_warns(tmp_path):
     assert run.returncode == 0  # a warning, not a failure
     assert "accepted_values_profiles_identity_cap_reached" in run.stdout + run.stderr
     assert dict(workspace.query("select user_id, identity_cap_reached from cdp.profiles")) == {"u1": True, "bo1": False}
+
+
+def test_a_profile_at_a_cap_is_held_back_from_merging_further(tmp_path):
+    workspace = make_workspace(tmp_path)
+    write_events(workspace, "day1.jsonl", [
+        identify("m1", "a1", user_id="u1", email="ann@mail.org"),
+        identify("m2", "a2", email="bo@mail.org"),
+    ])
+    config = shipped_config()
+    config["identity"]["max_identifiers_per_profile"] = 2
+    capped = workspace.write_config(config)
+    assert workspace.cdp("run", CDP_CONFIG=capped).returncode == 0
+    ann, bo = profile_of(workspace, "u1"), profile_of(workspace, "bo@mail.org")
+
+    # a second day links Bo's browser to Ann's email, and a new browser to Bo's email
+    write_events(workspace, "day2.jsonl", [
+        identify("m3", "a2", email="ann@mail.org"),
+        identify("m4", "a3", email="bo@mail.org"),
+    ])
+    assert workspace.cdp("run", CDP_CONFIG=capped).returncode == 0
+    # Ann's profile is over the cap: it keeps what it had and takes in nothing of Bo's
+    assert {profile_of(workspace, v) for v in ("u1", "a1", "ann@mail.org")} == {ann}
+    assert {profile_of(workspace, v) for v in ("bo@mail.org", "a2", "a3")} == {bo}
+    assert workspace.scalar("select count(*) from cdp.profile_merges") == 0
+    assert dict(workspace.query("select profile_id, identity_cap_reached from cdp.profiles")) == {ann: True, bo: True}
+    hits = workspace.query("select rule from cdp.identity_rule_hits where rule = 'cap_held_back'")
+    assert len(hits) == 2  # one row per profile held back
+
+    # raising the cap is retroactive: the next run merges them, and the older id survives
+    assert workspace.cdp("run").returncode == 0
+    assert {profile_of(workspace, v) for v in ("u1", "a1", "ann@mail.org", "bo@mail.org", "a2", "a3")} == {ann}
+    assert workspace.query("select old_profile_id, profile_id, kind from cdp.profile_merges") == [(bo, ann, "merge")]
 
 
 def test_blocked_patterns_keep_junk_out_of_profiles(tmp_path):

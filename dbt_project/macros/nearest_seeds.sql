@@ -2,9 +2,9 @@
     Multi-source breadth-first search in plain SQL rounds.
 
     edges: a relation with `node_id`, `neighbour_id` (both directions); seeds: a relation
-    with `node_id`. Returns the name of a table with (node_id, seed_id, distance): for
-    each node reachable from a seed, every seed at the smallest distance (more than one
-    on a tie). Each round expands only the last frontier, so a round costs the edges of
+    with `node_id` and `seed_id` (nodes sharing a seed_id grow as one seed). Returns the
+    name of a table with (node_id, seed_id, distance): for each node reachable from a
+    seed, every seed at the smallest distance (more than one on a tie). Each round expands only the last frontier, so a round costs the edges of
     the nodes reached in it. Only `create table as`, `insert into`, joins and group by.
 -#}
 {% macro nearest_seeds(edges, seeds, max_rounds=100) %}
@@ -15,7 +15,7 @@
     {%- endif -%}
 
     {%- set initial -%}
-        select node_id, node_id as seed_id, 0 as distance from {{ seeds }}
+        select node_id, seed_id, 0 as distance from {{ seeds }}
     {%- endset -%}
     {% do adapter.drop_relation(reached) %}
     {% do run_query(get_create_table_as_sql(False, reached, initial)) %}

@@ -41,22 +41,22 @@ screened_hits as (
 
 shared_hits as (
     select
-        'shared' as rule,
+        s.rule,
         s.identifier_type,
         s.identifier_value,
-        'seen beside ' || cast(s.distinct_neighbours as varchar) || ' distinct ' || s.limit_type
-            || ' values (limit ' || cast(s.shared_limit as varchar) || ')' as detail,
+        s.detail,
         count(*) as observation_count
     from shared as s
     inner join screened as o
         on o.identifier_type = s.identifier_type and o.identifier_value = s.identifier_value
-    group by s.identifier_type, s.identifier_value, s.distinct_neighbours, s.limit_type, s.shared_limit
+    group by s.rule, s.identifier_type, s.identifier_value, s.detail
 ),
 
 split_hits as (
     select s.rule, n.identifier_type, n.identifier_value, s.detail, n.observation_count
     from seeds as s
     inner join nodes as n on n.node_id = s.node_id
+    where s.node_id = s.seed_id  -- a profile held back whole is one seed: one row, for its first node
     union all
     select
         'held_apart' as rule,

@@ -3,8 +3,23 @@
 --   chain of weaker identifiers: u1 - anon - email - anon - u2): the values of the
 --   strongest such type;
 -- * both ends of a reviewed `split` in identity.overrides.
+-- * a component that would merge profiles of the last run when one of them is at a cap
+--   (identity.max_identifiers_per_profile, max_merges_per_profile) or when together they
+--   would go over max_identifiers_per_profile: each of those profiles is a seed (seed_id
+--   shared by its identifiers), so it is held back from merging and new identifiers join
+--   the nearest.
 -- tie_rank: a node equally near several seeds joins the one seed of lowest rank, if
 -- there is exactly one (the `a` of a split); otherwise it is held apart.
+
+-- depends_on: {{ ref('stg_cdp__identity_caps') }}
+{#- The last run's profiles are read by name: a ref would be a cycle, since this run
+    rebuilds them from this model. Absent on a first run, when nothing is held back. -#}
+{%- set profiles_node = graph.nodes.get('model.cdp.profiles') if execute else none -%}
+{%- set last_profiles = adapter.get_relation(database=profiles_node.database, schema=profiles_node.schema,
+        identifier=profiles_node.alias) if profiles_node else none -%}
+{%- set last_assignments = adapter.get_relation(database=this.database, schema=this.schema,
+        identifier='int_identity__assignments') if execute else none %}
+
 with
 
 nodes as (
@@ -39,6 +54,7 @@ limit_seeds as (
     select
         c.node_id,
         c.component_id,
+        c.node_id as seed_id,
         'max_per_profile_split' as rule,
         1 as tie_rank,
         'one of ' || cast(o.value_count as varchar) || ' ' || o.identifier_type
@@ -71,20 +87,100 @@ split_in_one_component as (
 
 override_seeds as (
     -- `b` is taken out of `a`'s profile: what is as near to both stays with `a`
-    select node_a as node_id, component_id, 'override_split' as rule, 0 as tie_rank, detail from split_in_one_component
+    select node_a as node_id, component_id, node_a as seed_id, 'override_split' as rule, 0 as tie_rank, detail
+    from split_in_one_component
     union all
-    select node_b, component_id, 'override_split', 1, detail from split_in_one_component
+    select node_b, component_id, node_b, 'override_split', 1, detail from split_in_one_component
 ),
 
-final as (
+single_seeds as (
     -- one row per seed, whichever rules made it one
-    select node_id, min(component_id) as component_id, min(rule) as rule, min(tie_rank) as tie_rank, min(detail) as detail
+    select
+        node_id,
+        min(component_id) as component_id,
+        node_id as seed_id,
+        min(rule) as rule,
+        min(tie_rank) as tie_rank,
+        min(detail) as detail
     from (
         select * from limit_seeds
         union all
         select * from override_seeds
     ) as seeds
     group by node_id
+),
+
+{% if last_profiles is not none and last_assignments is not none %}
+caps as (
+    select * from {{ ref('stg_cdp__identity_caps') }}
+),
+
+last_profile_of_node as (
+    -- an override split's ends stay seeds of their own
+    select c.component_id, n.node_id, a.profile_id as last_profile_id
+    from {{ last_assignments }} as a
+    inner join nodes as n on n.identifier_type = a.identifier_type and n.identifier_value = a.identifier_value
+    inner join components as c on c.node_id = n.node_id
+    left join override_seeds as o on o.node_id = n.node_id
+    where o.node_id is null
+),
+
+at_cap as (
+    -- today's caps, so that raising one lets held-back profiles merge on the next run
+    select p.profile_id
+    from {{ last_profiles }} as p
+    cross join caps
+    where p.identifier_count > caps.max_identifiers_per_profile or p.merge_count >= caps.max_merges_per_profile
+),
+
+component_sizes as (
+    select component_id, count(*) as identifier_count from components group by component_id
+),
+
+held_back as (
+    select
+        l.component_id,
+        count(distinct l.last_profile_id) as last_profiles,
+        max(s.identifier_count) as identifier_count,
+        count(distinct x.profile_id) as profiles_at_cap
+    from last_profile_of_node as l
+    inner join component_sizes as s on s.component_id = l.component_id
+    left join at_cap as x on x.profile_id = l.last_profile_id
+    cross join caps
+    group by l.component_id, caps.max_identifiers_per_profile
+    having count(distinct l.last_profile_id) > 1
+        and (count(distinct x.profile_id) > 0 or max(s.identifier_count) > caps.max_identifiers_per_profile)
+),
+
+cap_seeds as (
+    select
+        l.node_id,
+        l.component_id,
+        min(l.node_id) over (partition by l.component_id, l.last_profile_id) as seed_id,
+        'cap_held_back' as rule,
+        1 as tie_rank,
+        'profile ' || l.last_profile_id || ' held back from merging with '
+            || cast(h.last_profiles - 1 as varchar) || ' other profile(s): '
+            || case
+                when h.profiles_at_cap > 0 then 'a profile at a cap (identity.max_identifiers_per_profile or max_merges_per_profile)'
+                else 'together ' || cast(h.identifier_count as varchar) || ' identifiers, over identity.max_identifiers_per_profile'
+            end as detail
+    from last_profile_of_node as l
+    inner join held_back as h on h.component_id = l.component_id
+),
+{% else %}
+cap_seeds as (
+    select node_id, component_id, seed_id, rule, tie_rank, detail from single_seeds where 1 = 0
+),
+{% endif %}
+
+final as (
+    -- the last run kept each held-back profile within max_per_profile: its group wins
+    select * from cap_seeds
+    union all
+    select s.* from single_seeds as s
+    left join cap_seeds as c on c.node_id = s.node_id
+    where c.node_id is null
 )
 
 select * from final

@@ -1,7 +1,9 @@
 -- Identifiers that sit beside too many distinct stronger identifiers to belong to one
 -- person: a household landline beside three people's emails, a kiosk browser beside
--- four user ids. A weak identifier (a phone) is shared too once two different full names
--- are seen with it. They stay on record but never link profiles.
+-- four user ids. A weak identifier (a phone) needs a name to agree before it may join
+-- people: it is shared once two different full names are seen with it, and unconfirmed
+-- when it would join records of different people's identifiers with no name seen at all.
+-- They stay on record but never link profiles.
 with
 
 screened as (
@@ -40,7 +42,12 @@ counted as (
 ),
 
 over_limit as (
-    select c.identifier_type, c.identifier_value, c.limit_type, c.distinct_neighbours, l.shared_limit
+    select
+        'shared' as rule,
+        c.identifier_type,
+        c.identifier_value,
+        'seen beside ' || cast(c.distinct_neighbours as varchar) || ' distinct ' || c.limit_type
+            || ' values (limit ' || cast(l.shared_limit as varchar) || ')' as detail
     from counted as c
     inner join limits as l on l.limit_type = c.limit_type
     where c.distinct_neighbours > l.shared_limit
@@ -61,25 +68,56 @@ record_names as (
     group by source, record_key
 ),
 
-name_conflicts as (
+-- the strongest non-weak identifier of each record: what a weak one would join
+record_anchors as (
+    select source, record_key, anchor
+    from (
+        select
+            s.source,
+            s.record_key,
+            s.identifier_type || ':' || s.identifier_value as anchor,
+            row_number() over (
+                partition by s.source, s.record_key order by s.priority, s.identifier_type, s.identifier_value
+            ) as strength_rank
+        from screened as s
+        left join weak_types as w on w.identifier_type = s.identifier_type
+        where w.identifier_type is null
+    ) as ranked
+    where strength_rank = 1
+),
+
+weak_evidence as (
     select
         s.identifier_type,
         s.identifier_value,
-        'name' as limit_type,
-        count(distinct n.full_name) as distinct_neighbours,
-        1 as shared_limit
+        count(distinct n.full_name) as distinct_names,
+        count(distinct a.anchor) as distinct_anchors
     from screened as s
     inner join weak_types as w on w.identifier_type = s.identifier_type
-    inner join record_names as n on n.source = s.source and n.record_key = s.record_key
-    where n.full_name is not null
+    left join record_names as n on n.source = s.source and n.record_key = s.record_key
+    left join record_anchors as a on a.source = s.source and a.record_key = s.record_key
     group by s.identifier_type, s.identifier_value
-    having count(distinct n.full_name) > 1
+),
+
+name_checks as (
+    select
+        case when distinct_names > 1 then 'shared' else 'unconfirmed' end as rule,
+        identifier_type,
+        identifier_value,
+        case
+            when distinct_names > 1
+                then 'weak: seen with ' || cast(distinct_names as varchar) || ' different full names'
+            else 'weak: would join records of ' || cast(distinct_anchors as varchar)
+                || ' different identifiers with no name seen to confirm it'
+        end as detail
+    from weak_evidence
+    where distinct_names > 1 or (distinct_names = 0 and distinct_anchors > 1)
 ),
 
 final as (
     select * from over_limit
     union all
-    select * from name_conflicts
+    select * from name_checks
 )
 
 select * from final
