@@ -23,20 +23,26 @@ class Suite:
     expectations: list = field(default_factory=list)
     blocking: bool = True
     description: str = ""
+    # Landed rows never change, so each is validated once: a check passes over the rows
+    # whose landing time is after the last passed evaluation's (None: the whole result).
+    landed_at_column: str | None = None
 
 
 def _true(column: str) -> gxe.ExpectColumnValuesToBeInSet:
     return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[True])
 
 
+LANDED_AT = "_cdp_loaded_at"
+
 LANDED = [
     Suite(
         name="events_have_ids_and_sane_timestamps",
         asset=["raw", "events"],
+        landed_at_column=LANDED_AT,
         description="Every landed event has a messageId, a Segment type, a userId or anonymousId, and a sane timestamp.",
         sql=f"""select message_id, type, anonymous_id, user_id, timestamp,
                    anonymous_id is not null or user_id is not null as has_identifier,
-                   cast(timestamp as timestamp) between {SANE_TIMESTAMPS} as timestamp_is_sane
+                   cast(timestamp as timestamp) between {SANE_TIMESTAMPS} as timestamp_is_sane, _cdp_loaded_at
                from raw.events""",
         expectations=[
             gxe.ExpectColumnValuesToNotBeNull(column="message_id"),
@@ -48,9 +54,10 @@ LANDED = [
     Suite(
         name="orders_have_ids_and_non_negative_totals",
         asset=["raw", "shop_orders"],
+        landed_at_column=LANDED_AT,
         description="Every landed order has an id, a non-negative total and a sane creation time.",
         sql=f"""select order_id, total, status, created_at,
-                   cast(created_at as timestamp) between {SANE_TIMESTAMPS} as timestamp_is_sane
+                   cast(created_at as timestamp) between {SANE_TIMESTAMPS} as timestamp_is_sane, _cdp_loaded_at
                from raw.shop_orders""",
         expectations=[
             gxe.ExpectColumnValuesToNotBeNull(column="order_id"),
@@ -61,8 +68,9 @@ LANDED = [
     Suite(
         name="pos_amounts_are_non_negative",
         asset=["raw", "pos_transactions"],
+        landed_at_column=LANDED_AT,
         description="In-store amounts are not negative (refunds arrive as their own records).",
-        sql="select transaction_id, loyalty_id, amount, ts from raw.pos_transactions",
+        sql="select transaction_id, loyalty_id, amount, ts, _cdp_loaded_at from raw.pos_transactions",
         expectations=[
             gxe.ExpectColumnValuesToNotBeNull(column="transaction_id"),
             gxe.ExpectColumnValuesToBeBetween(column="amount", min_value=0),
@@ -72,8 +80,9 @@ LANDED = [
     Suite(
         name="emails_are_parseable",
         asset=["raw", "identifiers"],
+        landed_at_column=LANDED_AT,
         description="Every email that normalisation accepted has the shape local@domain.tld.",
-        sql="""select source, record_key, raw_value, identifier_value from raw.identifiers
+        sql="""select source, record_key, raw_value, identifier_value, _cdp_loaded_at from raw.identifiers
                where identifier_type = 'email' and identifier_value is not null""",
         expectations=[
             gxe.ExpectColumnValuesToMatchRegex(column="identifier_value", regex=r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"),

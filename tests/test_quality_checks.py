@@ -25,6 +25,12 @@ def test_a_blocking_check_stops_bad_orders_from_reaching_profiles(tmp_path):
     assert workspace.scalar("select count(*) from duckdb_tables() where schema_name = 'cdp'") == 0
     assert not (workspace.root / "published" / "cdp_published.duckdb").exists()
 
+    # landed rows are validated once, but a failure is not forgotten: nothing new, still stopped
+    again = workspace.cdp("run")
+    assert again.returncode == 1
+    assert "FAILED CHECK: raw/shop_orders:orders_have_ids_and_non_negative_totals" in again.stderr
+    assert workspace.scalar("select count(*) from duckdb_tables() where schema_name = 'cdp'") == 0
+
 
 def test_checks_pass_and_report_on_clean_sample_data(sample_run):
     workspace, result = sample_run

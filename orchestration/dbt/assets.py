@@ -1,6 +1,8 @@
 """Every dbt model as an asset, grouped by layer; every dbt test as an asset check."""
 
 import shutil
+from graphlib import TopologicalSorter
+from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from cdp.publish import PUBLISHED_NAME, published_dir
 from cdp.settings import load_settings
+from orchestration.dbt import build_inputs
 from orchestration.dbt.identity_report import identity_metadata
 from orchestration.dbt.segment_report import segment_metadata
 from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable, dbt_project
@@ -58,6 +61,31 @@ def prune_run_targets(keep: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+UNCHANGED = "nothing landed and no rule or model changed since the last full build"
+
+
+def _as_asset_event(context: AssetExecutionContext, event):
+    """An event of a dbt invocation run without the context, as the asset's own."""
+    if isinstance(event, dg.AssetMaterialization):
+        return dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(event.asset_key),
+                         metadata=event.metadata)
+    if isinstance(event, dg.AssetCheckEvaluation):
+        return dg.AssetCheckResult(asset_key=event.asset_key, check_name=event.check_name, passed=event.passed,
+                                   severity=event.severity, metadata=event.metadata)
+    return event
+
+
+def _left_alone(assets_def: dg.AssetsDefinition) -> list[dg.AssetKey]:
+    """The models a clock-only build leaves alone, in dependency order: all but those
+    tagged `moves_with_clock` and what is downstream of them."""
+    deps = {key: set(assets_def.asset_deps.get(key, ())) & assets_def.keys for key in assets_def.keys}
+    moving = {key for key in assets_def.keys if build_inputs.CLOCK_TAG in assets_def.specs_by_key[key].tags}
+    for key in TopologicalSorter(deps).static_order():
+        if deps[key] & moving:
+            moving.add(key)
+    return [key for key in TopologicalSorter(deps).static_order() if key not in moving]
+
+
 def build_dbt_assets() -> dg.AssetsDefinition:
     project = dbt_project()
 
@@ -68,12 +96,37 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
     )
     def cdp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+        settings = load_settings()
+        whole_project = set(context.selected_asset_keys) == set(context.assets_def.keys)
+        inputs = build_inputs.fingerprint(settings.warehouse, project.manifest_path) if whole_project else None
+        clock_only = build_inputs.unchanged_since_last_full_build(settings.warehouse, project.manifest_path, inputs)
+        if clock_only:
+            context.log.info("Nothing landed and no rule or model changed since the last full build: "
+                             f"building only `{build_inputs.CLOCK_SELECTION}`.")
+            # dagster-dbt adds the context's selection (all of it) to any --select given,
+            # so this invocation runs without the context and its events are mapped back
+            invocation = dbt.cli(
+                ["build", "--select", build_inputs.CLOCK_SELECTION],
+                manifest=project.manifest_path,
+                dagster_dbt_translator=CdpDbtTranslator(),
+                target_path=Path("target") / f"cdp_dbt_models-{context.run_id[:7]}-clock",
+                raise_on_error=False,
+            )
+            events = (_as_asset_event(context, event) for event in invocation.stream())
+        else:
+            invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+            events = invocation.stream()
+        prune_run_targets(keep=KEEP_RUN_TARGETS)
+        if clock_only:
+            # The models left alone hold exactly what the last full build wrote: say so,
+            # upstream first, so the exports and the published snapshot run on them.
+            for key in _left_alone(context.assets_def):
+                yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
+                                metadata={"unchanged": UNCHANGED})
         # The reports read the warehouse, which dbt holds until it exits: from the first
         # reported asset on, events wait (in order, as Dagster requires) until then.
         held = []
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-        prune_run_targets(keep=KEEP_RUN_TARGETS)
-        for event in invocation.stream():
+        for event in events:
             if held or (isinstance(event, dg.Output) and context.asset_key_for_output(event.output_name) in REPORTS):
                 held.append(event)
             else:
@@ -82,7 +135,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             error = invocation.get_error()
             retry_if_transient(error)  # dbt's error message carries its error lines
             raise error
-        settings = load_settings()
+        if whole_project and not clock_only:
+            build_inputs.record_full_build(settings.warehouse, inputs, context.run_id)
         for event in held:
             report = REPORTS.get(context.asset_key_for_output(event.output_name)) if isinstance(event, dg.Output) else None
             yield event.with_metadata({**event.metadata, **report(settings)}) if report else event

@@ -25,13 +25,20 @@ def _suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         blocking=suite.blocking,
         pool=WAREHOUSE_POOL,
     )
-    def check() -> dg.AssetCheckResult:
+    def check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         warehouse = load_settings().warehouse
         if not table_exists(warehouse, *suite.asset):
             # a configured source with no file yet: nothing to hold to account (freshness warns)
             return dg.AssetCheckResult(passed=True, metadata={"rows_validated": 0, "note": "no data landed yet"})
-        outcome = validate_query(warehouse, suite.name, suite.sql, suite.expectations)
-        metadata: dict = {"rows_validated": outcome.rows}
+        sql, metadata = suite.sql, {}
+        if suite.landed_at_column:
+            since = _validated_through(context)
+            through = _latest_landing(warehouse, suite)
+            if since:
+                sql = f"select * from ({suite.sql}) as landed where {suite.landed_at_column} > cast('{since}' as timestamptz)"
+            metadata = {"landed_after": since or "(all rows)", VALIDATED_THROUGH: str(through)}
+        outcome = validate_query(warehouse, suite.name, sql, suite.expectations)
+        metadata["rows_validated"] = outcome.rows
         for failure in outcome.failures():
             label = f"{failure.expectation}({failure.column})" if failure.column else failure.expectation
             metadata[f"failed/{label}"] = failure.unexpected
@@ -43,6 +50,29 @@ def _suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         )
 
     return check
+
+
+VALIDATED_THROUGH = "validated_through"
+
+
+def _validated_through(context: dg.AssetCheckExecutionContext) -> str | None:
+    """The landing time up to which the last passed evaluation of this check validated."""
+    history = context.instance.event_log_storage.get_asset_check_execution_history(
+        context.check_specs[0].key, limit=100
+    )
+    for record in history:
+        evaluation = record.event.asset_check_evaluation if record.event else None
+        if evaluation and evaluation.passed and VALIDATED_THROUGH in evaluation.metadata:
+            value = evaluation.metadata[VALIDATED_THROUGH].value
+            return None if value == "None" else value
+    return None
+
+
+def _latest_landing(warehouse, suite: Suite):
+    # read before validating: the pool keeps landing from adding rows meanwhile
+    schema, table = suite.asset
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.sql(f'select max({suite.landed_at_column}) from {schema}."{table}"').fetchall()[0][0]
 
 
 def _freshness_check(name: str, hours: float) -> dg.AssetChecksDefinition:

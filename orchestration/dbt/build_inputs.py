@@ -1,0 +1,108 @@
+"""Everything a full dbt build's result depends on, as one fingerprint.
+
+A daily run with nothing new would otherwise rebuild every model from all history to
+get the same tables. The inputs are the landed rows, the rules `cdp.yml` lands beside
+them and the dbt project itself; when they match the last successful full build, only
+the models tagged `moves_with_clock` (segments with relative windows, and what reads
+them) can differ, and only those are built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+
+LANDING_SCHEMA = "raw"
+STATE_TABLE = "ops.full_dbt_builds"
+# models whose result changes with the run's clock even when no input does
+CLOCK_TAG = "moves_with_clock"
+CLOCK_SELECTION = f"tag:{CLOCK_TAG}+"
+
+
+def _project_digest(manifest_path: Path) -> str:
+    manifest = json.loads(manifest_path.read_text())
+    manifest.pop("metadata", None)  # parse time and invocation id change on every parse
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+
+
+def _replaced_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Tables dlt replaces on every load (the rules from cdp.yml), from its stored schema."""
+    rows = con.sql(
+        f"select schema from {LANDING_SCHEMA}._dlt_version order by inserted_at desc limit 1"
+    ).fetchall()
+    if not rows:
+        return set()
+    tables = json.loads(rows[0][0])["tables"]
+    return {name for name, table in tables.items() if table.get("write_disposition") == "replace"}
+
+
+def _landed_digest(con: duckdb.DuckDBPyConnection) -> list:
+    """Per landed table: row count and latest landing for appended data; the content
+    itself for the small tables replaced on each load, whose load ids always change."""
+    replaced = _replaced_tables(con)
+    digest = []
+    for (table,) in con.sql(
+        "select table_name from duckdb_tables() where schema_name = ? and table_name not like '\\_dlt%' escape '\\' "
+        "order by 1",
+        params=[LANDING_SCHEMA],
+    ).fetchall():
+        name = f'{LANDING_SCHEMA}."{table}"'
+        if table in replaced:
+            query = (f"select count(*), md5(coalesce(string_agg(cast(t as varchar), '|' order by cast(t as varchar)), '')) "
+                     f"from (select * exclude (_dlt_load_id, _dlt_id) from {name}) as t")
+        else:
+            columns = {c for (c,) in con.sql(
+                "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+                params=[LANDING_SCHEMA, table],
+            ).fetchall()}
+            latest = "cast(max(_cdp_loaded_at) as varchar)" if "_cdp_loaded_at" in columns else "null"
+            query = f"select count(*), {latest} from {name}"
+        digest.append([table, *con.sql(query).fetchall()[0]])
+    return digest
+
+
+def fingerprint(warehouse: Path, manifest_path: Path) -> str | None:
+    """The inputs' fingerprint, or None while nothing has landed."""
+    if not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not con.sql("select count(*) from duckdb_tables() where schema_name = ?", params=[LANDING_SCHEMA]).fetchall()[0][0]:
+            return None
+        landed = _landed_digest(con)
+    payload = json.dumps({"landed": landed, "project": _project_digest(manifest_path)}, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _relations(manifest_path: Path) -> set[tuple[str, str]]:
+    nodes = json.loads(manifest_path.read_text())["nodes"].values()
+    return {(n["schema"], n["alias"]) for n in nodes if n["resource_type"] == "model" and n["config"]["enabled"]}
+
+
+def unchanged_since_last_full_build(warehouse: Path, manifest_path: Path, inputs: str | None) -> bool:
+    """True when the last successful full build had these very inputs and every model's
+    relation is still there (nobody dropped one by hand since)."""
+    if inputs is None:
+        return False
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        schema, table = STATE_TABLE.split(".")
+        if not con.sql("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+                       params=[schema, table]).fetchall()[0][0]:
+            return False
+        last = con.sql(f"select inputs from {STATE_TABLE} order by built_at desc limit 1").fetchall()
+        present = set(con.sql(
+            "select schema_name, table_name from duckdb_tables() union all select schema_name, view_name from duckdb_views()"
+        ).fetchall())
+    return bool(last) and last[0][0] == inputs and _relations(manifest_path) <= present
+
+
+def record_full_build(warehouse: Path, inputs: str | None, run_id: str) -> None:
+    if inputs is None:
+        return
+    with duckdb.connect(str(warehouse)) as con:
+        con.sql(f"create schema if not exists {STATE_TABLE.split('.')[0]}")
+        con.sql(f"create table if not exists {STATE_TABLE} (inputs varchar, run_id varchar, built_at timestamp)")
+        con.sql(f"delete from {STATE_TABLE}")  # only the last build matters
+        con.execute(f"insert into {STATE_TABLE} values (?, ?, current_timestamp)", [inputs, run_id]).fetchall()

@@ -1,0 +1,74 @@
+"""A run with nothing new rebuilds only what moves with the clock; any new row or rule
+brings back the full build. Landed rows are validated once, not on every run."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import dagster as dg
+
+from tests.conftest import make_workspace, shipped_config
+from tests.test_segments import members, write_orders
+
+CLOCK_ONLY = "building only `tag:moves_with_clock+`"
+
+
+def days_ago(days: int) -> str:
+    return (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def latest_metadata(workspace, key: list[str]) -> dict:
+    with dg.DagsterInstance.from_config(str(workspace.root / "dagster_home")) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey(key))
+        return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+
+def latest_check_metadata(workspace, key: list[str], check: str) -> dict:
+    with dg.DagsterInstance.from_config(str(workspace.root / "dagster_home")) as instance:
+        record = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey(key), check), limit=1
+        )[0]
+        return {k: v.value for k, v in record.event.asset_check_evaluation.metadata.items()}
+
+
+def test_a_run_with_nothing_new_rebuilds_only_what_moves_with_the_clock(tmp_path):
+    workspace = make_workspace(tmp_path)
+    write_orders(workspace, "orders_1.jsonl", [
+        {"order_id": "o1", "email": "ann@mail.org", "total": 600, "created_at": days_ago(400)},
+        {"order_id": "o2", "email": "bo@mail.org", "total": 20, "created_at": days_ago(2)},
+    ])
+    first = workspace.cdp("run")
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert CLOCK_ONLY not in first.stdout + first.stderr
+    check = ["raw", "shop_orders"], "orders_have_ids_and_non_negative_totals"
+    assert latest_check_metadata(workspace, *check)["rows_validated"] == 2
+    profiles = workspace.query("select * from cdp.profiles order by profile_id")
+
+    again = workspace.cdp("run")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert CLOCK_ONLY in again.stdout + again.stderr
+    assert workspace.query("select * from cdp.profiles order by profile_id") == profiles
+    assert "unchanged" in latest_metadata(workspace, ["cdp", "profiles"])
+    assert "unchanged" not in latest_metadata(workspace, ["cdp", "segments"])  # rebuilt against the clock
+    assert latest_check_metadata(workspace, *check)["rows_validated"] == 0  # validated once, when landed
+    assert members(workspace, "high_value") == {"ann@mail.org"}
+    published = workspace.root / "published" / "cdp_published.duckdb"
+    assert published.exists()
+
+    # a rule changes: the whole graph is rebuilt under it, on the same rows
+    config = shipped_config()
+    config["identity"]["blocked_values"].append("bo@mail.org")
+    ruled = workspace.cdp("run", CDP_CONFIG=workspace.write_config(config))
+    assert ruled.returncode == 0, ruled.stderr[-3000:]
+    assert CLOCK_ONLY not in ruled.stdout + ruled.stderr
+    assert workspace.scalar("select count(*) from cdp.profile_identifiers where identifier_value = 'bo@mail.org'") == 0
+
+    # a new row: the full build again, and only the new row is validated
+    write_orders(workspace, "orders_2.jsonl", [
+        {"order_id": "o3", "email": "cy@mail.org", "total": 900, "created_at": days_ago(1)},
+    ])
+    new = workspace.cdp("run", CDP_CONFIG=workspace.write_config(config))
+    assert new.returncode == 0, new.stderr[-3000:]
+    assert CLOCK_ONLY not in new.stdout + new.stderr
+    assert members(workspace, "high_value") == {"ann@mail.org", "cy@mail.org"}
+    assert latest_check_metadata(workspace, *check)["rows_validated"] == 1
