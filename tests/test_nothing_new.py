@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import dagster as dg
+import duckdb
 
 from tests.conftest import make_workspace, shipped_config
 from tests.test_segments import members, write_orders
@@ -52,8 +53,15 @@ def test_a_run_with_nothing_new_rebuilds_only_what_moves_with_the_clock(tmp_path
     assert "unchanged" not in latest_metadata(workspace, ["cdp", "segments"])  # rebuilt against the clock
     assert latest_check_metadata(workspace, *check)["rows_validated"] == 0  # validated once, when landed
     assert members(workspace, "high_value") == {"ann@mail.org"}
-    published = workspace.root / "published" / "cdp_published.duckdb"
-    assert published.exists()
+    assert (workspace.root / "published" / "cdp_published.duckdb").exists()
+
+    # a model's table dropped by hand is rebuilt: the shortcut needs every table there
+    with duckdb.connect(str(workspace.warehouse)) as con:
+        con.sql("drop table cdp.sessions")
+    rebuilt = workspace.cdp("run")
+    assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
+    assert CLOCK_ONLY not in rebuilt.stdout + rebuilt.stderr
+    assert workspace.scalar("select count(*) from duckdb_tables() where schema_name = 'cdp' and table_name = 'sessions'") == 1
 
     # a rule changes: the whole graph is rebuilt under it, on the same rows
     config = shipped_config()
