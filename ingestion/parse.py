@@ -21,9 +21,9 @@ from cdp.config import IdentityConfig, SourceConfig
 from ingestion import segment, tabular
 from ingestion.normalize import fast_email_sql, normalize
 
-# A line is JSON we can project only if it parses and is an object; json_type is not
-# safe to call on text that does not parse, hence the nesting.
-_JSON_OBJECT = "coalesce(case when json_valid(_cdp_raw) then json_type(_cdp_raw) = 'OBJECT' end, false)"
+# A line is JSON we can project only if it parses and is an object: one parse, with
+# try() turning the error of text that does not parse into null.
+_JSON_OBJECT = "coalesce(try(json_type(_cdp_raw)) = 'OBJECT', false)"
 
 
 @dataclass

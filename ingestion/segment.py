@@ -85,7 +85,7 @@ select
     {(',' + chr(10) + '    ').join(columns)}
 from (
     select _cdp_line, _cdp_raw, j, json_extract_string(j, [{path_list}]) as v, json_extract(j, [{object_list}]) as o
-    from (select _cdp_line, _cdp_raw, _cdp_raw::json as j from valid_json)
+    from (select _cdp_line, _cdp_raw, _cdp_raw as j from valid_json)
 )
 """
 
