@@ -16,7 +16,9 @@ from pathlib import Path
 
 import duckdb
 
-CHUNK_ROWS = 100_000
+# GX has a fixed cost per batch: 500k rows validate a quarter faster than 100k, in
+# about 0.5 GB (measured on raw.events).
+CHUNK_ROWS = 500_000
 SAMPLE_ROWS = 10
 
 
