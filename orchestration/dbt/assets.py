@@ -62,6 +62,7 @@ def prune_run_targets(keep: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+UNCHANGED_KEY = "unchanged"
 UNCHANGED = "nothing landed and no rule or model changed since the last full build"
 
 
@@ -127,7 +128,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             # upstream first, so the exports and the published snapshot run on them.
             for key in _left_alone(context.assets_def):
                 yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
-                                metadata={"unchanged": UNCHANGED})
+                                metadata={UNCHANGED_KEY: UNCHANGED})
         # The reports read the warehouse, which dbt holds until it exits: from the first
         # reported asset on, events wait (in order, as Dagster requires) until then.
         held = []

@@ -81,21 +81,34 @@ def _relations(manifest_path: Path) -> set[tuple[str, str]]:
     return {(n["schema"], n["alias"]) for n in nodes if n["resource_type"] == "model" and n["config"]["enabled"]}
 
 
+def _last_full_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """(inputs, run_id) of the last successful full build, if one was recorded."""
+    schema, table = STATE_TABLE.split(".")
+    if not con.sql("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+                   params=[schema, table]).fetchall()[0][0]:
+        return None
+    rows = con.sql(f"select inputs, run_id from {STATE_TABLE} order by built_at desc limit 1").fetchall()
+    return rows[0] if rows else None
+
+
+def last_full_build_run(warehouse: Path) -> str | None:
+    """The run whose full build the warehouse's models descend from."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        last = _last_full_build(con)
+    return last[1] if last else None
+
+
 def unchanged_since_last_full_build(warehouse: Path, manifest_path: Path, inputs: str | None) -> bool:
     """True when the last successful full build had these very inputs and every model's
     relation is still there (nobody dropped one by hand since)."""
     if inputs is None:
         return False
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        schema, table = STATE_TABLE.split(".")
-        if not con.sql("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-                       params=[schema, table]).fetchall()[0][0]:
-            return False
-        last = con.sql(f"select inputs from {STATE_TABLE} order by built_at desc limit 1").fetchall()
+        last = _last_full_build(con)
         present = set(con.sql(
             "select schema_name, table_name from duckdb_tables() union all select schema_name, view_name from duckdb_views()"
         ).fetchall())
-    return bool(last) and last[0][0] == inputs and _relations(manifest_path) <= present
+    return last is not None and last[0] == inputs and _relations(manifest_path) <= present
 
 
 def record_full_build(warehouse: Path, inputs: str | None, run_id: str) -> None:
