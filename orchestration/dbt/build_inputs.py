@@ -22,10 +22,10 @@ CLOCK_TAG = "moves_with_clock"
 CLOCK_SELECTION = f"tag:{CLOCK_TAG}+"
 
 
-def _project_digest(manifest_path: Path) -> str:
-    manifest = json.loads(manifest_path.read_text())
-    manifest.pop("metadata", None)  # parse time and invocation id change on every parse
-    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+def _project_digest(manifest: dict) -> str:
+    # without metadata: parse time and invocation id change on every parse
+    project = {key: value for key, value in manifest.items() if key != "metadata"}
+    return hashlib.sha256(json.dumps(project, sort_keys=True).encode()).hexdigest()
 
 
 def _replaced_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -64,7 +64,7 @@ def _landed_digest(con: duckdb.DuckDBPyConnection) -> list:
     return digest
 
 
-def fingerprint(warehouse: Path, manifest_path: Path) -> str | None:
+def fingerprint(warehouse: Path, manifest: dict) -> str | None:
     """The inputs' fingerprint, or None while nothing has landed."""
     if not warehouse.exists():
         return None
@@ -72,12 +72,12 @@ def fingerprint(warehouse: Path, manifest_path: Path) -> str | None:
         if not con.sql("select count(*) from duckdb_tables() where schema_name = ?", params=[LANDING_SCHEMA]).fetchall()[0][0]:
             return None
         landed = _landed_digest(con)
-    payload = json.dumps({"landed": landed, "project": _project_digest(manifest_path)}, default=str)
+    payload = json.dumps({"landed": landed, "project": _project_digest(manifest)}, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _relations(manifest_path: Path) -> set[tuple[str, str]]:
-    nodes = json.loads(manifest_path.read_text())["nodes"].values()
+def _relations(manifest: dict) -> set[tuple[str, str]]:
+    nodes = manifest["nodes"].values()
     return {(n["schema"], n["alias"]) for n in nodes if n["resource_type"] == "model" and n["config"]["enabled"]}
 
 
@@ -98,7 +98,7 @@ def last_full_build_run(warehouse: Path) -> str | None:
     return last[1] if last else None
 
 
-def unchanged_since_last_full_build(warehouse: Path, manifest_path: Path, inputs: str | None) -> bool:
+def unchanged_since_last_full_build(warehouse: Path, manifest: dict, inputs: str | None) -> bool:
     """True when the last successful full build had these very inputs and every model's
     relation is still there (nobody dropped one by hand since)."""
     if inputs is None:
@@ -108,7 +108,7 @@ def unchanged_since_last_full_build(warehouse: Path, manifest_path: Path, inputs
         present = set(con.sql(
             "select schema_name, table_name from duckdb_tables() union all select schema_name, view_name from duckdb_views()"
         ).fetchall())
-    return last is not None and last[0] == inputs and _relations(manifest_path) <= present
+    return last is not None and last[0] == inputs and _relations(manifest) <= present
 
 
 def record_full_build(warehouse: Path, inputs: str | None, run_id: str) -> None:
