@@ -21,17 +21,38 @@ from cdp.config import IdentityConfig, SourceConfig
 from ingestion import segment, tabular
 from ingestion.normalize import fast_email_sql, normalize
 
-# A line is JSON we can project only if it parses and is an object: one parse, with
-# try() turning the error of text that does not parse into null.
-_JSON_OBJECT = "coalesce(try(json_type(_cdp_raw)) = 'OBJECT', false)"
+# The warehouse tables a chunk's outputs go to, by the parser's name for them.
+OUTPUT_TABLES = {"records": None, "identifiers": "identifiers", "traits": "traits", "rejected": "rejected_rows"}
 
 
 @dataclass
-class ParsedChunk:
+class ParsedTables:
     records: pa.Table
     identifiers: pa.Table
     traits: pa.Table
     rejected: pa.Table
+
+
+@dataclass
+class ParsedChunk:
+    """What one chunk became: four tables held in the parser's DuckDB until its next parse()."""
+
+    parser: ChunkParser
+    rows: dict[str, int]
+
+    def table(self, output: str, **constants: object) -> pa.Table:
+        """One output as Arrow, with constant columns (lineage) added."""
+        columns = "".join(f", {_sql_literal(value)} as {tabular.quote(name)}" for name, value in constants.items())
+        return self.parser.con.sql(f"select *{columns} from out_{output}").to_arrow_table()
+
+    def as_arrow(self) -> ParsedTables:
+        return ParsedTables(**{output: self.table(output) for output in OUTPUT_TABLES})
+
+
+def _sql_literal(value: object) -> str:
+    if isinstance(value, datetime):
+        return f"timestamp '{value.isoformat(sep=' ')}'"
+    return tabular.literal(str(value))
 
 
 class ChunkParser:
@@ -52,25 +73,15 @@ class ChunkParser:
     def close(self) -> None:
         self.con.close()
 
-    def _table(self, sql: str) -> pa.Table:
-        return self.con.sql(sql).to_arrow_table()
-
     def parse(self, chunk: pa.Table) -> ParsedChunk:
         con = self.con
         con.register("chunk", chunk)
-        loaded_at = f"timestamp '{self.loaded_at.isoformat(sep=' ')}'"
-        if self.source.format in ("segment", "jsonl", "rest_api"):
-            con.sql(f"create or replace temp view valid_json as select * from chunk where {_JSON_OBJECT}")
-            con.sql(
-                f"""create or replace temp view parse_errors as
-                select _cdp_line, _cdp_raw,
-                    case when json_valid(_cdp_raw) then 'not a JSON object' else 'malformed JSON' end as reason
-                from chunk where not {_JSON_OBJECT}"""
-            )
-            projection = segment.PROJECTION if self.source.format == "segment" else tabular.jsonl_projection(self.source)
-            con.sql(f"create or replace temp table parsed as {projection}")
+        loaded_at = _sql_literal(self.loaded_at)
+        if self.source.format == "segment":
+            con.sql(f"create or replace temp table parsed as {segment.PROJECTION}")
+        elif self.source.format in ("jsonl", "rest_api"):
+            con.sql(f"create or replace temp table parsed as {tabular.jsonl_projection(self.source)}")
         else:
-            con.sql("create or replace temp view parse_errors as select 0::bigint as _cdp_line, '' as _cdp_raw, '' as reason limit 0")
             con.sql("create or replace temp view parsed as select * from chunk")
 
         present = [c[0] for c in con.sql("describe parsed").fetchall()]
@@ -81,38 +92,36 @@ class ChunkParser:
             record_sql = tabular.record_projection(self.source, present)
         con.sql(f"create or replace temp view checked as select *, {reason} as _cdp_reject_reason from parsed")
         con.sql("create or replace temp view accepted as select * from checked where _cdp_reject_reason is null")
-        con.sql(f"create or replace temp table records as {record_sql}")
-        self.record_columns = {c[0] for c in con.sql("describe records").fetchall()}
-
-        rejected = self._table(
-            """select _cdp_line as line, _cdp_raw as raw_record, reason from parse_errors
-            union all
-            select _cdp_line, _cdp_raw, _cdp_reject_reason from checked where _cdp_reject_reason is not null
-            order by 1"""
+        con.sql(f"create or replace temp table out_records as {record_sql}")
+        self.record_columns = {c[0] for c in con.sql("describe out_records").fetchall()}
+        con.sql(
+            """create or replace temp table out_rejected as
+            select _cdp_line as line, _cdp_raw as raw_record, _cdp_reject_reason as reason
+            from checked where _cdp_reject_reason is not null order by 1"""
         )
-        return ParsedChunk(
-            records=self._table("select * from records"),
-            identifiers=self._identifiers(loaded_at),
-            traits=self._traits(loaded_at),
-            rejected=rejected,
-        )
+        self._identifiers(loaded_at)
+        self._traits(loaded_at)
+        (counts,) = con.sql(
+            "select " + ", ".join(f"(select count(*) from out_{output})" for output in OUTPUT_TABLES)
+        ).fetchall()
+        return ParsedChunk(self, dict(zip(OUTPUT_TABLES, counts)))
 
     def _observed_at(self, loaded_at: str) -> str:
         if self.source.format == "segment":
             return "timestamp"
         return tabular.quote(self.source.timestamp) if self.source.timestamp else loaded_at
 
-    def _identifiers(self, loaded_at: str) -> pa.Table:
+    def _identifiers(self, loaded_at: str) -> None:
         observed_at = self._observed_at(loaded_at)
         parts = [
             f"""select _cdp_record_key as record_key, {tabular.literal(id_type)} as identifier_type,
                 cast({tabular.quote(column)} as varchar) as raw_value, {observed_at} as observed_at
-            from records where nullif(trim(cast({tabular.quote(column)} as varchar)), '') is not null"""
+            from out_records where nullif(trim(cast({tabular.quote(column)} as varchar)), '') is not null"""
             for column, id_type in self.identifier_columns.items()
             if column in self.record_columns
         ]
         if not parts:
-            parts = ["select null::varchar, null::varchar, null::varchar, null::timestamp limit 0"]
+            parts = ["select null::varchar as record_key, null::varchar as identifier_type, null::varchar as raw_value, null::timestamp as observed_at limit 0"]
         self.con.sql("create or replace temp table raw_identifiers as " + "\nunion all\n".join(parts))
         kinds = self.identity.identifier_types
         self.con.register(
@@ -146,31 +155,26 @@ class ChunkParser:
                 }
             ),
         )
-        return self._table(
-            """select i.record_key, i.identifier_type, i.raw_value,
+        self.con.sql(
+            """create or replace temp table out_identifiers as
+            select i.record_key, i.identifier_type, i.raw_value,
                 coalesce(i.fast_value, s.identifier_value) as identifier_value, s.invalid_reason, i.observed_at
             from fast_identifiers as i
             left join slow_identifiers as s on i.fast_value is null and s.kind = i.kind and s.raw_value = i.raw_value"""
         )
 
-    def _traits(self, loaded_at: str) -> pa.Table:
+    def _traits(self, loaded_at: str) -> None:
         if self.source.format == "segment":
-            return self._table(segment.TRAITS)
+            self.con.sql(f"create or replace temp table out_traits as {segment.TRAITS}")
+            return
         observed_at = self._observed_at(loaded_at)
         parts = [
             f"""select _cdp_record_key as record_key, {tabular.literal(trait)} as trait,
                 cast({tabular.quote(trait)} as varchar) as value, {observed_at} as observed_at
-            from records where {tabular.quote(trait)} is not null"""
+            from out_records where {tabular.quote(trait)} is not null"""
             for trait in self.source.traits
             if trait in self.record_columns
         ]
         if not parts:
-            return pa.table(
-                {
-                    "record_key": pa.array([], pa.string()),
-                    "trait": pa.array([], pa.string()),
-                    "value": pa.array([], pa.string()),
-                    "observed_at": pa.array([], pa.timestamp("us")),
-                }
-            )
-        return self._table("\nunion all\n".join(parts))
+            parts = ["select null::varchar as record_key, null::varchar as trait, null::varchar as value, null::timestamp as observed_at limit 0"]
+        self.con.sql("create or replace temp table out_traits as " + "\nunion all\n".join(parts))

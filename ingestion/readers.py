@@ -29,23 +29,31 @@ def open_text(path: Path) -> io.TextIOBase:
     return open(path, encoding="utf-8", errors="replace", newline="")
 
 
-def _line_table(buffer: bytes, first_line: int) -> pa.Table:
-    """Lines of a buffer with their numbers; blank lines are not records.
+def _line_table(buffer: bytes, first_line: int) -> tuple[pa.Table, int]:
+    """Lines of a buffer with their numbers, and how many lines it held; blank lines are not records.
 
     The string array is built straight from newline offsets (splitting into Python
     strings, or with Arrow's split kernel, costs ten times more). A blank line is
     dropped by starting the next line at the following non-blank one: the blank bytes
     then trail the line before it, and trimming removes them.
     """
-    # Round-trip through str so invalid UTF-8 becomes U+FFFD instead of breaking Arrow.
-    data = buffer.decode("utf-8", errors="replace").encode("utf-8")
+    data = buffer if _is_utf8(buffer) else buffer.decode("utf-8", errors="replace").encode("utf-8")
     starts = np.concatenate(([0], np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1))
     end = np.array([len(data)])
     every_line = _strings(np.concatenate((starts, end)), data)
     non_blank = pc.binary_length(pc.utf8_trim_whitespace(every_line)).to_numpy(zero_copy_only=False) > 0
     lines = pc.utf8_trim_whitespace(_strings(np.concatenate((starts[non_blank], end)), data)).cast(pa.string())
     numbers = np.arange(first_line, first_line + len(starts), dtype=np.int64)[non_blank]
-    return pa.table({"_cdp_line": pa.array(numbers), "_cdp_raw": lines})
+    return pa.table({"_cdp_line": pa.array(numbers), "_cdp_raw": lines}), len(starts)
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Invalid UTF-8 would break Arrow: such a block is round-tripped through str (bad bytes become U+FFFD)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _strings(offsets: np.ndarray, data: bytes) -> pa.LargeStringArray:
@@ -65,11 +73,11 @@ def read_lines(path: Path, chunk_rows: int = CHUNK_ROWS, block_bytes: int = BLOC
                 carry = data
                 continue
             carry = data[cut + 1 :]
-            table = _line_table(data[:cut], next_line)
-            next_line += data.count(b"\n", 0, cut) + 1
+            table, line_count = _line_table(data[:cut], next_line)
+            next_line += line_count
             yield from _slices(table, chunk_rows)
     if carry.strip():
-        yield from _slices(_line_table(carry, next_line), chunk_rows)
+        yield from _slices(_line_table(carry, next_line)[0], chunk_rows)
 
 
 def _slices(table: pa.Table, rows: int) -> Iterator[pa.Table]:

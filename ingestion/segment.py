@@ -10,6 +10,8 @@ copy is stored once; `timestamp` falls back to `originalTimestamp`, `sentAt`,
 
 from __future__ import annotations
 
+from ingestion.tabular import JSON_ERROR
+
 EVENT_TYPES = ("identify", "track", "page", "screen", "alias", "group")
 
 # Identifier columns of an event row and the identifier type each one is.
@@ -73,7 +75,7 @@ def _projection() -> str:
         if name == "type":
             expression = f"lower({expression})"
         if name == "message_id":
-            expression = f"case when {expression} is null then 'cdp-' || md5({_CONTENT}) else {expression} end"
+            expression = f"case when {expression} is null and {JSON_ERROR} is null then 'cdp-' || md5({_CONTENT}) else {expression} end"
         columns.append(f"{expression} as {name}")
     columns += [f"o[{i}]::varchar as {name}" for i, name in enumerate(OBJECTS, start=1)]
     path_list = ", ".join(f"'{p}'" for p in paths)
@@ -82,10 +84,13 @@ def _projection() -> str:
 select
     _cdp_line,
     _cdp_raw,
+    {JSON_ERROR} as _cdp_error,
     {(',' + chr(10) + '    ').join(columns)}
 from (
-    select _cdp_line, _cdp_raw, j, json_extract_string(j, [{path_list}]) as v, json_extract(j, [{object_list}]) as o
-    from (select _cdp_line, _cdp_raw, _cdp_raw as j from valid_json)
+    select _cdp_line, _cdp_raw, _cdp_raw as j,
+        try(json_extract_string(_cdp_raw, [{path_list}])) as v,
+        try(json_extract(_cdp_raw, [{object_list}])) as o
+    from chunk
 )
 """
 
@@ -96,6 +101,7 @@ _TYPES = ", ".join(f"'{t}'" for t in EVENT_TYPES)
 
 REJECT_REASON = f"""
 case
+    when _cdp_error is not null then _cdp_error
     when type is null then 'missing type'
     when type not in ({_TYPES}) then 'unknown type: ' || type
     when user_id is null and anonymous_id is null then 'neither userId nor anonymousId'
@@ -144,9 +150,9 @@ _KEY_PATH = """'$."' || replace(trait_key, '"', '\\"') || '"'"""
 
 TRAITS = f"""
 with trait_objects as (
-    select message_id, timestamp, traits::json as t from records where traits is not null and type <> 'group'
+    select message_id, timestamp, traits::json as t from out_records where traits is not null and type <> 'group'
     union all
-    select message_id, timestamp, (context::json)->'$.traits' from records where context is not null
+    select message_id, timestamp, (context::json)->'$.traits' from out_records where context is not null
 ),
 keyed as (
     select message_id, timestamp, t, unnest(json_keys(t)) as trait_key, '' as prefix

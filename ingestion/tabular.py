@@ -11,6 +11,15 @@ from cdp.config import SourceConfig
 SQL_TYPES = {"string": "varchar", "integer": "bigint", "double": "double", "boolean": "boolean", "timestamp": "timestamp"}
 
 
+# Why a line is not a JSON object we can read, or null. `v` is the extraction of the
+# line's fields under try(): null when the line does not parse. So a line is parsed
+# once for its fields, never again just to check it.
+JSON_ERROR = """(case
+    when v is null then case when json_valid(_cdp_raw) then 'not a JSON object' else 'malformed JSON' end
+    when not (starts_with(_cdp_raw, '{') or starts_with(ltrim(_cdp_raw), '{')) then 'not a JSON object'
+end)"""
+
+
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -32,15 +41,14 @@ def typed(column: str, column_type: str) -> str:
 
 
 def jsonl_projection(source: SourceConfig) -> str:
-    """Pull declared columns out of each JSON object; the whole object is kept as `_cdp_record`."""
-    columns = ",\n    ".join(
-        f"j->>{json_path(c)} as {quote(c)}"
-        for c in source.typed_columns()
-    )
+    """Pull declared columns out of each JSON object (one parse for all of them); the
+    whole object is kept as `_cdp_record`, and a line that is not an object gets `_cdp_error`."""
+    names = list(source.typed_columns())
+    paths = ", ".join(json_path(c) for c in names) or "'$.__none__'"
+    columns = "".join(f",\n    v[{i}] as {quote(c)}" for i, c in enumerate(names, start=1))
     return f"""
-select _cdp_line, _cdp_raw, null::varchar as _cdp_error, _cdp_raw as _cdp_record,
-    {columns}
-from (select _cdp_line, _cdp_raw, _cdp_raw::json as j from valid_json)
+select _cdp_line, _cdp_raw, {JSON_ERROR} as _cdp_error, _cdp_raw as _cdp_record{columns}
+from (select _cdp_line, _cdp_raw, try(json_extract_string(_cdp_raw, [{paths}])) as v from chunk)
 """
 
 

@@ -27,7 +27,7 @@ def parse_lines(lines: list[str]):
     config = load_config(REPO / "cdp.yml")
     parser = ChunkParser("events", config.sources["events"], config.identity, LOADED_AT)
     try:
-        return parser.parse(pa.table({"_cdp_line": list(range(1, len(lines) + 1)), "_cdp_raw": lines}))
+        return parser.parse(pa.table({"_cdp_line": list(range(1, len(lines) + 1)), "_cdp_raw": lines})).as_arrow()
     finally:
         parser.close()
 
@@ -40,7 +40,7 @@ def parsed():
     parser = ChunkParser("events", config.sources["events"], config.identity, LOADED_AT)
     try:
         (chunk,) = list(read_file(FIXTURE, "segment"))
-        return parser.parse(chunk)
+        return parser.parse(chunk).as_arrow()
     finally:
         parser.close()
 
@@ -109,6 +109,9 @@ def test_a_re_sent_copy_without_message_id_is_one_event():
     [
         ('{"type": "track", "userId": ', "malformed JSON"),
         ("[1, 2]", "not a JSON object"),
+        ("null", "not a JSON object"),
+        ('"a string"', "not a JSON object"),
+        ('{"type": "track", "userId": "u1"} and more', "malformed JSON"),
         ('{"userId": "u1"}', "missing type"),
         ('{"type": "purchase", "userId": "u1"}', "unknown type: purchase"),
         ('{"type": "alias", "userId": "u1"}', "alias without previousId"),
