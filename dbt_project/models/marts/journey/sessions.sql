@@ -2,8 +2,10 @@
 -- them. A session's channel is that of its first page view ('direct' without a campaign).
 with
 
+-- only the columns a session needs: the windows below carry every column they are given
 events as (
-    select * from {{ ref('events') }}
+    select profile_id, event_at, message_id, event_type, channel, page_path
+    from {{ ref('events') }}
     where profile_id is not null
 ),
 
