@@ -20,6 +20,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -124,8 +125,10 @@ def _file_resource(name: str, source: SourceConfig, identity: IdentityConfig, la
             parser = ChunkParser(name, source, identity, _now())
             try:
                 parse = partial(_parse, name, parser, origin=relative)
-                for outputs in _parsed_ahead(read_file(path, source.format), parse):
-                    yield from _emit(outputs, counts)
+                # closing() waits for the worker before the parser it uses is closed
+                with closing(_parsed_ahead(read_file(path, source.format), parse)) as parsed_chunks:
+                    for outputs in parsed_chunks:
+                        yield from _emit(outputs, counts)
             finally:
                 parser.close()
             seen[relative] = fingerprint
