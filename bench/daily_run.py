@@ -67,6 +67,28 @@ def timed(command: list[str], env: dict) -> tuple[float, subprocess.CompletedPro
     return time.perf_counter() - started, result
 
 
+def step_seconds(dagster_home: Path) -> list[dict[str, float]]:
+    """Each run's steps and how long they took, from the Dagster instance's event log."""
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    from dagster import DagsterEventType, DagsterInstance
+
+    instance = DagsterInstance.get()
+    runs = []
+    for run in reversed(instance.get_runs()):
+        started: dict[str, float] = {}
+        steps: dict[str, float] = {}
+        for record in instance.all_logs(run.run_id):
+            event = record.dagster_event
+            if event is None:
+                continue
+            if event.event_type == DagsterEventType.STEP_START:
+                started[event.step_key] = record.timestamp
+            elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+                steps[event.step_key] = record.timestamp - started.get(event.step_key, record.timestamp)
+        runs.append(steps)
+    return runs
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -92,6 +114,7 @@ def main() -> None:
         full_s, _ = timed([cdp, "run"], env)
         full_peak = peak_mb()
         again_s, _ = timed([cdp, "run"], env)
+        steps = step_seconds(work / "dagster_home")
     finally:
         shutil.rmtree(work)
         if not args.keep:
@@ -101,6 +124,9 @@ def main() -> None:
     print(f"cdp run (full):      {full_s:.0f} s, peak {max(full_peak, plain_peak):.0f} MB (largest process so far)")
     print(f"cdp run (nothing new): {again_s:.0f} s")
     print(f"ratio: {full_s / plain_s:.1f}x the plain script")
+    for label, run_steps in zip(("full", "nothing new"), steps):
+        slowest = sorted(run_steps.items(), key=lambda item: -item[1])[:6]
+        print(f"{label} run, slowest steps: " + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in slowest))
 
 
 if __name__ == "__main__":
