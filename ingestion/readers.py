@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-CHUNK_ROWS = 200_000
-BLOCK_BYTES = 64 << 20  # bounded memory whatever the file size
+CHUNK_ROWS = 500_000
+BLOCK_BYTES = 128 << 20  # bounded memory whatever the file size
 
 
 def open_text(path: Path) -> io.TextIOBase:
