@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from cdp.config import ConfigError, load_config
-from cdp.settings import Settings, export_settings, load_settings
+from cdp.settings import Settings, export_settings, load_settings, unknown_variables
 from cdp.stale_runs import clear_stale_runs, process_tags
 
 INSTANCE_TEMPLATE = Path(__file__).resolve().parents[1] / "orchestration" / "dagster.yaml"
@@ -151,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"cdp: {exc}", file=sys.stderr)
         return 2
+    for warning in unknown_variables(config.environment_variables()):
+        print(f"cdp: warning: {warning}", file=sys.stderr)
 
     if args.command == "explain":
         return explain_command(settings, config, args.identifier_type, args.value)

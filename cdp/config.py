@@ -224,6 +224,12 @@ class CdpConfig(_Strict):
     traits: dict[str, TraitRule] = Field(default_factory=dict, description="survivorship per trait; default most_recent")
     destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
 
+    def environment_variables(self) -> set[str]:
+        """The variables this config names for URLs and tokens."""
+        named = {s.api.base_url_env for s in self.sources.values() if s.api} | {s.api.token_env for s in self.sources.values() if s.api}
+        named |= {d.url_env for d in self.destinations.values()} | {d.token_env for d in self.destinations.values()}
+        return {name for name in named if name}
+
     @model_validator(mode="after")
     def _names_and_types_agree(self) -> CdpConfig:
         for name, source in self.sources.items():

@@ -6,7 +6,9 @@ directories and a relative warehouse path would point somewhere else for each of
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,25 @@ class Settings:
     @property
     def dagster_home(self) -> Path:
         return Path(os.environ.get("DAGSTER_HOME") or self.data_dir / "dagster_home").absolute()
+
+
+# Every CDP_* variable cdp reads; CDP_SQL_SEGMENTS is set by cdp itself, for dbt.
+KNOWN_VARIABLES = frozenset({
+    "CDP_WAREHOUSE", "CDP_LANDING_DIR", "CDP_CONFIG", "CDP_EXPORT_DIR", "CDP_PUBLISHED_DIR",
+    "CDP_SCHEDULE_HOUR", "CDP_SCHEDULE_TIMEZONE", "CDP_SQL_SEGMENTS",
+})
+
+
+def unknown_variables(named_by_config: Iterable[str] = ()) -> list[str]:
+    """Warnings for set CDP_* variables that nothing reads: usually a typo that silently
+    leaves a default in place (`CDP_WAREHOSE` and a run against the wrong warehouse)."""
+    known = KNOWN_VARIABLES | set(named_by_config)
+    warnings = []
+    for name in sorted(n for n in os.environ if n.startswith("CDP_") and n not in known):
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        warnings.append(f"{name} is set but cdp reads no such variable{hint}")
+    return warnings
 
 
 def load_settings() -> Settings:

@@ -21,3 +21,9 @@ def test_a_bad_config_value_is_named(tmp_path):
     assert result.returncode == 2
     assert "sources.shop.format" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_misspelt_variable_is_named_with_the_one_meant(tmp_path):
+    workspace = make_workspace(tmp_path)
+    result = workspace.cdp("run", CDP_WAREHOSE=str(tmp_path / "typo.duckdb"))
+    assert "CDP_WAREHOSE is set but cdp reads no such variable; did you mean CDP_WAREHOUSE?" in result.stderr

@@ -130,25 +130,14 @@ web_activity as (
     group by profile_id
 ),
 
-touches as (
-    select
-        profile_id,
-        channel,
-        row_number() over (partition by profile_id order by event_at, message_id) as first_rank,
-        row_number() over (
-            partition by profile_id order by case when channel = 'direct' then 1 else 0 end, event_at desc, message_id
-        ) as last_rank
-    from events
-    where channel is not null
-),
-
 channels as (
     select
         profile_id,
-        max(case when first_rank = 1 then channel end) as first_touch_channel,
-        -- last non-direct touch, as analytics tools attribute it
-        max(case when last_rank = 1 then channel end) as last_touch_channel
-    from touches
+        {{ min_by('channel', ['event_at', 'message_id']) }} as first_touch_channel,
+        -- last non-direct touch, as analytics tools attribute it (a tie in time goes to the larger message_id)
+        {{ max_by('channel', ["case when channel = 'direct' then 0 else 1 end", 'event_at', 'message_id']) }} as last_touch_channel
+    from events
+    where channel is not null
     group by profile_id
 ),
 
