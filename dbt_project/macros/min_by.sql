@@ -2,25 +2,17 @@
     expressions, compared left to right: one hash aggregate, where a row_number window
     would sort every row. -#}
 {% macro min_by(value, order) -%}
-    {{ return(adapter.dispatch('min_by', 'cdp')(value, order)) }}
+    {{ return(adapter.dispatch('value_by', 'cdp')('min', value, order)) }}
 {%- endmacro %}
 
 {% macro max_by(value, order) -%}
-    {{ return(adapter.dispatch('max_by', 'cdp')(value, order)) }}
+    {{ return(adapter.dispatch('value_by', 'cdp')('max', value, order)) }}
 {%- endmacro %}
 
-{% macro default__min_by(value, order) -%}
-    min_by({{ value }}, struct({{ order | join(', ') }}))
+{% macro default__value_by(extreme, value, order) -%}
+    {{ extreme }}_by({{ value }}, struct({{ order | join(', ') }}))
 {%- endmacro %}
 
-{% macro default__max_by(value, order) -%}
-    max_by({{ value }}, struct({{ order | join(', ') }}))
-{%- endmacro %}
-
-{% macro duckdb__min_by(value, order) -%}
-    arg_min({{ value }}, row({{ order | join(', ') }}))
-{%- endmacro %}
-
-{% macro duckdb__max_by(value, order) -%}
-    arg_max({{ value }}, row({{ order | join(', ') }}))
+{% macro duckdb__value_by(extreme, value, order) -%}
+    arg_{{ extreme }}({{ value }}, row({{ order | join(', ') }}))
 {%- endmacro %}
