@@ -48,10 +48,11 @@ def _line_table(buffer: bytes, first_line: int) -> tuple[pa.Table, int]:
 
 
 def _is_utf8(data: bytes) -> bool:
-    """Invalid UTF-8 would break Arrow: such a block is round-tripped through str (bad bytes become U+FFFD)."""
+    """Invalid UTF-8 would break Arrow: such a block is round-tripped through str (bad bytes
+    become U+FFFD). Arrow checks the bytes in place, without decoding a copy of the block."""
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
+        _strings(np.array([0, len(data)]), data).validate(full=True)
+    except pa.ArrowInvalid:
         return False
     return True
 

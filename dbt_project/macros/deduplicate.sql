@@ -7,6 +7,10 @@
     A row whose key has a null part is kept as it is: it has no identity to merge on. -#}
 {% macro deduplicate(relation, partition_by, order_by) -%}
     {%- set keys = partition_by.split(',') | map('trim') | list -%}
+    {%- set copied -%}
+        select 1 from _cdp_copied_keys as k
+        where {% for key in keys %}{{ 'and ' if not loop.first }}k.{{ key }} = r.{{ key }} {% endfor %}
+    {%- endset -%}
     with _cdp_copied_keys as (
         select {{ keys | join(', ') }}
         from {{ relation }}
@@ -15,10 +19,7 @@
     )
     select r.*, 1 as _cdp_copy_rank
     from {{ relation }} as r
-    where not exists (
-        select 1 from _cdp_copied_keys as k
-        where {% for key in keys %}{{ 'and ' if not loop.first }}k.{{ key }} = r.{{ key }} {% endfor %}
-    )
+    where not exists ({{ copied }})
     union all
     select *
     from (
@@ -26,10 +27,7 @@
             r.*,
             row_number() over (partition by {{ partition_by }} order by {{ order_by }}) as _cdp_copy_rank
         from {{ relation }} as r
-        where exists (
-            select 1 from _cdp_copied_keys as k
-            where {% for key in keys %}{{ 'and ' if not loop.first }}k.{{ key }} = r.{{ key }} {% endfor %}
-        )
+        where exists ({{ copied }})
     ) as ranked
     where _cdp_copy_rank = 1
 {%- endmacro %}
