@@ -93,6 +93,8 @@ def main() -> None:
         print(f"  {name:45s} {seconds:6.1f} s")
     print(f"day 2 (+1% events): identity models {identity_seconds(day2_timings):.1f} s "
           f"= {identity_seconds(day2_timings) / identity:.0%} of the full build")
+    for name, seconds in sorted(day2_timings.items(), key=lambda item: -item[1])[:12]:
+        print(f"  {name:45s} {seconds:6.1f} s (full build: {full.get(name, 0):.1f} s)")
     print(f"cdp run: full {full_s:.0f} s, day 2 {day2_s:.0f} s")
 
 
