@@ -10,7 +10,10 @@ TYPES = ["page"] * 6 + ["track"] * 3 + ["identify"]
 
 
 def write_events(folder: Path, count: int, files: int = 8, seed: int = 1) -> list[Path]:
-    """Write `count` events over `files` JSONL files; people are about count / 11."""
+    """Write `count` events over `files` JSONL files; people are about count / 11.
+
+    Message ids carry the seed: a later day written with another seed holds new events,
+    not re-sent copies of the first day's (which would tie two people to one record)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     people = max(1, count // 11)
@@ -26,7 +29,7 @@ def write_events(folder: Path, count: int, files: int = 8, seed: int = 1) -> lis
                 person = rng.randrange(people)
                 kind = rng.choice(TYPES)
                 event = {
-                    "messageId": f"m-{written:09d}",
+                    "messageId": f"m-{seed}-{written:09d}",
                     "type": kind,
                     "anonymousId": f"a-{person}-{rng.randrange(2)}",
                     "timestamp": f"2026-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00Z",
