@@ -69,6 +69,8 @@ def publish(settings: Settings, run_id: str, build_id: str | None = None, unchan
         shutil.copyfile(previous, staging)  # never written in place: a plain copy is consistent
     published_at = datetime.now(timezone.utc).replace(tzinfo=None)
     with duckdb.connect(str(staging)) as con:
+        # a snapshot promises its rows, not their order: copies write in parallel without it
+        con.sql("set preserve_insertion_order = false")
         con.sql(f"attach '{settings.warehouse}' as warehouse (read_only)")
         names = [row[0] for row in con.sql(
             "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = 'cdp' order by 1"

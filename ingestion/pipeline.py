@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import dlt
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from cdp.settings import Settings
 
@@ -16,9 +17,12 @@ def landing_pipeline(settings: Settings) -> dlt.Pipeline:
     # Telemetry would try the network, which a warehouse host may not have.
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    # Raw rows carry their file and line; nothing reads them in insertion order, and
+    # without keeping it DuckDB inserts in parallel (the 2M-event load: 4.0-4.7 s -> 3.1-3.4 s).
+    credentials = DuckDbCredentials(str(settings.warehouse), local_config={"preserve_insertion_order": False})
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
-        destination=dlt.destinations.duckdb(str(settings.warehouse)),
+        destination=dlt.destinations.duckdb(credentials),
         dataset_name=DATASET,
         pipelines_dir=str(settings.dlt_pipelines_dir),
     )

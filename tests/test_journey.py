@@ -34,6 +34,9 @@ def workspace(tmp_path_factory):
         page("p2", "01T10:10:00", "/shoes"),
         page("p3", "01T12:00:00", "/"),                         # 110 minutes later: a new visit
         page("p4", "05T09:00:00", "/sale", ("newsletter", "email")),
+        # another visitor's first page has no path: the visit's landing page is that page's
+        {"messageId": "q1", "type": "page", "anonymousId": "a9", "userId": "u9", "timestamp": "2026-11-03T08:00:00Z"},
+        {**page("q2", "03T08:05:00", "/later"), "anonymousId": "a9", "userId": "u9"},
     ]
     (workspace.landing / "events").mkdir(parents=True)
     (workspace.landing / "events" / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
@@ -61,6 +64,13 @@ def test_a_gap_over_30_minutes_starts_a_new_visit_with_its_own_channel(workspace
         "from cdp.sessions s join cdp.profiles p using (profile_id) where p.user_id = 'u1' order by 1"
     ) == [(1, 3, 2, "google / cpc", "/"), (2, 1, 1, "direct", "/"), (3, 1, 1, "newsletter / email", "/sale")]
     assert workspace.scalar("select session_count from cdp.profiles where user_id = 'u1'") == 3
+
+
+def test_a_visit_lands_on_its_first_page_even_when_that_page_has_no_path(workspace):
+    assert workspace.query(
+        "select s.event_count, s.page_views, s.channel, s.landing_page "
+        "from cdp.sessions s join cdp.profiles p using (profile_id) where p.user_id = 'u9'"
+    ) == [(2, 2, "direct", None)]
 
 
 def test_the_journey_runs_from_the_first_visit_to_the_order(workspace):

@@ -1,6 +1,8 @@
 {#- The `value` of the row that sorts first (min_by) or last (max_by) by the `order`
     expressions, compared left to right: one hash aggregate, where a row_number window
-    would sort every row. -#}
+    would sort every row. The value is returned even when null, as Spark's min_by does
+    (DuckDB's arg_min would skip that row and take the next); add a `filter (where ...)`
+    clause after it to consider only some rows. -#}
 {% macro min_by(value, order) -%}
     {{ return(adapter.dispatch('value_by', 'cdp')('min', value, order)) }}
 {%- endmacro %}
@@ -14,5 +16,5 @@
 {%- endmacro %}
 
 {% macro duckdb__value_by(extreme, value, order) -%}
-    arg_{{ extreme }}({{ value }}, row({{ order | join(', ') }}))
+    arg_{{ extreme }}_null({{ value }}, row({{ order | join(', ') }}))
 {%- endmacro %}

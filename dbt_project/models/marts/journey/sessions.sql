@@ -30,35 +30,22 @@ numbered as (
     from gaps
 ),
 
-first_pages as (
-    select profile_id, session_number, channel, page_path
-    from (
-        select
-            profile_id,
-            session_number,
-            channel,
-            page_path,
-            row_number() over (partition by profile_id, session_number order by event_at, message_id) as page_rank
-        from numbered
-        where event_type = 'page'
-    ) as pages
-    where page_rank = 1
-),
-
 final as (
     select
-        n.profile_id || '-' || cast(n.session_number as {{ dbt.type_string() }}) as session_id,
-        n.profile_id,
-        n.session_number,
-        min(n.event_at) as started_at,
-        max(n.event_at) as ended_at,
+        profile_id || '-' || cast(session_number as {{ dbt.type_string() }}) as session_id,
+        profile_id,
+        session_number,
+        min(event_at) as started_at,
+        max(event_at) as ended_at,
         count(*) as event_count,
-        sum(case when n.event_type = 'page' then 1 else 0 end) as page_views,
-        coalesce(max(f.channel), 'direct') as channel,
-        max(f.page_path) as landing_page
-    from numbered as n
-    left join first_pages as f on f.profile_id = n.profile_id and f.session_number = n.session_number
-    group by n.profile_id, n.session_number
+        sum(case when event_type = 'page' then 1 else 0 end) as page_views,
+        -- the first page view's, in the same aggregate: no second window over the pages
+        coalesce(
+            {{ min_by('channel', ['event_at', 'message_id']) }} filter (where event_type = 'page'), 'direct'
+        ) as channel,
+        {{ min_by('page_path', ['event_at', 'message_id']) }} filter (where event_type = 'page') as landing_page
+    from numbered
+    group by profile_id, session_number
 )
 
 select * from final
