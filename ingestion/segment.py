@@ -75,22 +75,26 @@ def _projection() -> str:
         if name == "type":
             expression = f"lower({expression})"
         if name == "message_id":
-            expression = f"case when {expression} is null and {JSON_ERROR} is null then 'cdp-' || md5({_CONTENT}) else {expression} end"
+            expression = f"case when {expression} is null and _cdp_error is null then 'cdp-' || md5({_CONTENT}) else {expression} end"
         columns.append(f"{expression} as {name}")
     columns += [f"o[{i}]::varchar as {name}" for i, name in enumerate(OBJECTS, start=1)]
     path_list = ", ".join(f"'{p}'" for p in paths)
     object_list = ", ".join(f"'$.{name}'" for name in OBJECTS)
+    # _cdp_error is computed once, a level down: the derived messageId reads it too
     return f"""
 select
     _cdp_line,
     _cdp_raw,
-    {JSON_ERROR} as _cdp_error,
+    _cdp_error,
     {(',' + chr(10) + '    ').join(columns)}
 from (
-    select _cdp_line, _cdp_raw, _cdp_raw as j,
-        try(json_extract_string(_cdp_raw, [{path_list}])) as v,
-        try(json_extract(_cdp_raw, [{object_list}])) as o
-    from chunk
+    select *, _cdp_raw as j, {JSON_ERROR} as _cdp_error
+    from (
+        select _cdp_line, _cdp_raw,
+            try(json_extract_string(_cdp_raw, [{path_list}])) as v,
+            try(json_extract(_cdp_raw, [{object_list}])) as o
+        from chunk
+    )
 )
 """
 
