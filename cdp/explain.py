@@ -26,6 +26,20 @@ def _normalise(config: CdpConfig, identifier_type: str, value: str) -> str:
     return normalised or value.strip()
 
 
+def _dropped_copies(con: duckdb.DuckDBPyConnection, identifier_type: str, value: str) -> list[str]:
+    """The message ids of event copies not kept that carried this identifier."""
+    try:
+        rows = con.sql(
+            "select distinct i.record_key from raw.identifiers as i "
+            "inner join staging.stg_segment__dropped_copies as d using (source, record_key, _cdp_loaded_at, _cdp_file) "
+            "where i.identifier_type = ? and i.identifier_value = ? order by 1 limit 5",
+            params=[identifier_type, value],
+        ).fetchall()
+    except duckdb.CatalogException:  # nothing landed yet, or a warehouse built before the model existed
+        return []
+    return [row[0] for row in rows]
+
+
 def explain(warehouse: Path, config: CdpConfig, identifier_type: str, value: str) -> tuple[bool, str]:
     """(found, report) for one identifier."""
     wanted = _normalise(config, identifier_type, value)
@@ -44,6 +58,10 @@ def explain(warehouse: Path, config: CdpConfig, identifier_type: str, value: str
             if hits:
                 reasons = "; ".join(f"{rule}: {detail}" for rule, detail in hits)
                 return True, f"{identifier_type} {wanted} is in no profile: {reasons}"
+            copies = _dropped_copies(con, identifier_type, wanted)
+            if copies:
+                return True, (f"{identifier_type} {wanted} is in no profile: seen only on later copies of events "
+                              f"already stored (messageId {', '.join(copies)}); a re-sent messageId is no evidence")
             return False, f"{identifier_type} {wanted} has not been seen"
         profile_id = found[0][0]
         profile = con.sql(

@@ -41,3 +41,30 @@ def test_an_anonymous_visitor_who_identifies_later_merges_into_one_profile(tmp_p
 
     assert workspace.cdp("run").returncode == 0  # nothing new: nothing moves
     assert workspace.scalar("select count(*) from cdp.profile_merges") == 1
+
+
+def test_a_message_id_resent_with_another_persons_identifiers_links_no_one(tmp_path):
+    workspace = make_workspace(tmp_path)
+    write_events(workspace, "day1.jsonl", [
+        {"messageId": "m1", "type": "identify", "anonymousId": "anon-ann",
+         "traits": {"email": "ann@mail.org", "firstName": "Ann"}, "timestamp": "2026-10-01T10:00:00Z"},
+    ])
+    assert workspace.cdp("run").returncode == 0
+    ann = profile_of(workspace, "ann@mail.org")
+
+    # another client reuses m1 for Bob: the event is a copy already stored, so nothing it
+    # says about its sender counts (Segment drops a repeated messageId whole)
+    write_events(workspace, "day2.jsonl", [
+        {"messageId": "m1", "type": "identify", "anonymousId": "anon-bob",
+         "traits": {"email": "bob@mail.org", "firstName": "Bob"}, "timestamp": "2026-10-02T10:00:00Z"},
+        {"messageId": "m2", "type": "page", "anonymousId": "anon-bob", "timestamp": "2026-10-02T10:05:00Z"},
+    ])
+    assert workspace.cdp("run").returncode == 0
+    assert profile_of(workspace, "ann@mail.org") == profile_of(workspace, "anon-ann") == ann
+    assert profile_of(workspace, "anon-bob") not in (None, ann)
+    assert workspace.scalar("select count(*) from cdp.profile_identifiers where identifier_value = 'bob@mail.org'") == 0
+    assert workspace.query(f"select email, first_name from cdp.profiles where profile_id = '{ann}'") == [("ann@mail.org", "Ann")]
+    assert workspace.scalar("select count(*) from cdp.profile_merges") == 0
+    assert workspace.scalar("select count(*) from cdp.events where message_id = 'm1'") == 1
+    explained = workspace.cdp("explain", "email", "bob@mail.org")
+    assert explained.returncode == 0 and "later copies of events already stored (messageId m1)" in explained.stdout

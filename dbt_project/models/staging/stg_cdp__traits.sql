@@ -6,8 +6,19 @@ source as (
         'observed_at': 'timestamp', '_cdp_file': 'varchar', '_cdp_loaded_at': 'timestamp'}) }}
 ),
 
+-- an event copy that is not kept says nothing about the person (stg_segment__dropped_copies)
+kept as (
+    select s.*
+    from source as s
+    where not exists (
+        select 1 from {{ ref('stg_segment__dropped_copies') }} as d
+        where d.source = s.source and d.record_key = s.record_key
+            and d._cdp_loaded_at = s._cdp_loaded_at and d._cdp_file = s._cdp_file
+    )
+),
+
 deduplicated as (
-    {{ deduplicate('source', 'source, record_key, trait, value', '_cdp_loaded_at, _cdp_file') }}
+    {{ deduplicate('kept', 'source, record_key, trait, value', '_cdp_loaded_at, _cdp_file') }}
 ),
 
 final as (
