@@ -18,15 +18,31 @@ linkable as (
     where x.identifier_value is null
 ),
 
-aggregated as (
+-- per source first, so the sources an identifier was seen in come from this one scan of
+-- every observation (cdp.profile_identifiers lists them)
+per_source as (
     select
         identifier_type,
         identifier_value,
+        source,
         min(priority) as priority,
         min(observed_at) as first_seen_at,
         max(observed_at) as last_seen_at,
         count(*) as observation_count
     from linkable
+    group by identifier_type, identifier_value, source
+),
+
+aggregated as (
+    select
+        identifier_type,
+        identifier_value,
+        min(priority) as priority,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        cast(sum(observation_count) as {{ dbt.type_bigint() }}) as observation_count,
+        {{ dbt.listagg('source', "','", "order by source") }} as sources
+    from per_source
     group by identifier_type, identifier_value
 ),
 

@@ -40,7 +40,8 @@ final as (
         r.priority,
         r.first_seen_at,
         r.last_seen_at,
-        r.observation_count
+        r.observation_count,
+        r.sources
     from ranked as r
     inner join anchors as a on a.component_id = r.component_id
 )
