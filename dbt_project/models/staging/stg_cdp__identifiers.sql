@@ -7,10 +7,6 @@ source as (
         '_cdp_file': 'varchar', '_cdp_loaded_at': 'timestamp'}) }}
 ),
 
-dropped_copies as (
-    select * from {{ ref('stg_segment__dropped_copies') }}
-),
-
 -- A record landed twice (a re-sent event, a re-exported row) observes its identifiers
 -- once, at its earliest time; an event copy that is not kept observes none. A group by
 -- rather than the row_number of `deduplicate`: every other column follows from the
@@ -25,11 +21,7 @@ final as (
         min(invalid_reason) as invalid_reason,
         min(cast(observed_at as timestamp)) as observed_at
     from source as s
-    where not exists (
-        select 1 from dropped_copies as d
-        where d.source = s.source and d.record_key = s.record_key
-            and d._cdp_loaded_at = s._cdp_loaded_at and d._cdp_file = s._cdp_file
-    )
+    where {{ not_from_a_dropped_copy('s') }}
     group by source, record_key, identifier_type, raw_value
 )
 

@@ -10,11 +10,7 @@ source as (
 kept as (
     select s.*
     from source as s
-    where not exists (
-        select 1 from {{ ref('stg_segment__dropped_copies') }} as d
-        where d.source = s.source and d.record_key = s.record_key
-            and d._cdp_loaded_at = s._cdp_loaded_at and d._cdp_file = s._cdp_file
-    )
+    where {{ not_from_a_dropped_copy('s') }}
 ),
 
 deduplicated as (
