@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import copy
 import os
-from itertools import islice
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 import duckdb
