@@ -102,14 +102,14 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def cdp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         settings = load_settings()
         whole_project = set(context.selected_asset_keys) == set(context.assets_def.keys)
-        inputs, clock_only = None, False
-        if whole_project:
-            try:  # only a shortcut: never a reason to fail the run
-                manifest = json.loads(project.manifest_path.read_text())
-                inputs = build_inputs.fingerprint(settings.warehouse, manifest)
-                clock_only = build_inputs.unchanged_since_last_full_build(settings.warehouse, manifest, inputs)
-            except (duckdb.Error, OSError, ValueError) as error:
-                context.log.warning(f"Could not fingerprint the build's inputs ({error}); building everything.")
+        inputs, definition, clock_only, full_refresh = None, None, False, True
+        try:  # only shortcuts: never a reason to fail the run
+            manifest = json.loads(project.manifest_path.read_text())
+            inputs, definition = build_inputs.fingerprint(settings.warehouse, manifest) or (None, None)
+            full_refresh = build_inputs.definition_changed(settings.warehouse, definition)
+            clock_only = whole_project and build_inputs.unchanged_since_last_full_build(settings.warehouse, manifest, inputs)
+        except (duckdb.Error, OSError, ValueError) as error:
+            context.log.warning(f"Could not fingerprint the build's inputs ({error}); rebuilding everything.")
         if clock_only:
             context.log.info("Nothing landed and no rule or model changed since the last full build: "
                              f"building only `{build_inputs.CLOCK_SELECTION}`.")
@@ -124,7 +124,14 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             )
             events = (_as_asset_event(context, event) for event in invocation.stream())
         else:
-            invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+            if full_refresh:
+                # the rules or the models changed (or this is the first build): what the
+                # incremental models hold was computed by other ones. History tables
+                # (config full_refresh=false) keep theirs.
+                context.log.info("The rules or the dbt project changed since the last full build: "
+                                 "incremental models are rebuilt from all history.")
+            invocation = dbt.cli(["build", *(["--full-refresh"] if full_refresh else [])], context=context,
+                                 raise_on_error=False)
             events = invocation.stream()
         prune_run_targets(keep=KEEP_RUN_TARGETS)
         if clock_only:
@@ -146,7 +153,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             retry_if_transient(error)  # dbt's error message carries its error lines
             raise error
         if whole_project and not clock_only:
-            build_inputs.record_full_build(settings.warehouse, inputs, context.run_id)
+            build_inputs.record_full_build(settings.warehouse, inputs, definition, context.run_id)
         for event in held:
             report = REPORTS.get(context.asset_key_for_output(event.output_name)) if isinstance(event, dg.Output) else None
             yield event.with_metadata({**event.metadata, **report(settings)}) if report else event

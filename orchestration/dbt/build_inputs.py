@@ -5,6 +5,10 @@ get the same tables. The inputs are the landed rows, the rules `cdp.yml` lands b
 them and the dbt project itself; when they match the last successful full build, only
 the models tagged `moves_with_clock` (segments with relative windows, and what reads
 them) can differ, and only those are built.
+
+The rules and the project alone are the build's definition. Incremental models add only
+what landed since their last build, which equals a rebuild only while the definition
+stays the same: when it changed, the build runs with `--full-refresh`.
 """
 
 from __future__ import annotations
@@ -64,16 +68,23 @@ def _landed_digest(con: duckdb.DuckDBPyConnection) -> list:
     return digest
 
 
-def fingerprint(warehouse: Path, manifest: dict) -> str | None:
-    """The inputs' fingerprint, or None while nothing has landed."""
+def _digest(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
+
+
+def fingerprint(warehouse: Path, manifest: dict) -> tuple[str, str] | None:
+    """(inputs, definition) fingerprints, or None while nothing has landed. The
+    definition leaves out the appended data: the rules and the project only."""
     if not warehouse.exists():
         return None
     with duckdb.connect(str(warehouse), read_only=True) as con:
         if not con.sql("select count(*) from duckdb_tables() where schema_name = ?", params=[LANDING_SCHEMA]).fetchall()[0][0]:
             return None
         landed = _landed_digest(con)
-    payload = json.dumps({"landed": landed, "project": _project_digest(manifest)}, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+        replaced = _replaced_tables(con)
+    project = _project_digest(manifest)
+    rules = [entry for entry in landed if entry[0] in replaced]
+    return _digest({"landed": landed, "project": project}), _digest({"rules": rules, "project": project})
 
 
 def _relations(manifest: dict) -> set[tuple[str, str]]:
@@ -81,13 +92,15 @@ def _relations(manifest: dict) -> set[tuple[str, str]]:
     return {(n["schema"], n["alias"]) for n in nodes if n["resource_type"] == "model" and n["config"]["enabled"]}
 
 
-def _last_full_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
-    """(inputs, run_id) of the last successful full build, if one was recorded."""
+def _last_full_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str | None] | None:
+    """(inputs, run_id, definition) of the last successful full build, if one was recorded."""
     schema, table = STATE_TABLE.split(".")
-    if not con.sql("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-                   params=[schema, table]).fetchall()[0][0]:
+    columns = {c for (c,) in con.sql("select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+                                     params=[schema, table]).fetchall()}
+    if not columns:
         return None
-    rows = con.sql(f"select inputs, run_id from {STATE_TABLE} order by built_at desc limit 1").fetchall()
+    definition = "definition" if "definition" in columns else "null"  # recorded by older versions without it
+    rows = con.sql(f"select inputs, run_id, {definition} from {STATE_TABLE} order by built_at desc limit 1").fetchall()
     return rows[0] if rows else None
 
 
@@ -111,11 +124,23 @@ def unchanged_since_last_full_build(warehouse: Path, manifest: dict, inputs: str
     return last is not None and last[0] == inputs and _relations(manifest) <= present
 
 
-def record_full_build(warehouse: Path, inputs: str | None, run_id: str) -> None:
+def definition_changed(warehouse: Path, definition: str | None) -> bool:
+    """True unless the last successful full build had this very definition: then the
+    incremental models hold what a rebuild would, and may just add what is new."""
+    if definition is None or not warehouse.exists():
+        return True
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        last = _last_full_build(con)
+    return last is None or last[2] != definition
+
+
+def record_full_build(warehouse: Path, inputs: str | None, definition: str | None, run_id: str) -> None:
     if inputs is None:
         return
     with duckdb.connect(str(warehouse)) as con:
         con.sql(f"create schema if not exists {STATE_TABLE.split('.')[0]}")
         con.sql(f"create table if not exists {STATE_TABLE} (inputs varchar, run_id varchar, built_at timestamp)")
+        con.sql(f"alter table {STATE_TABLE} add column if not exists definition varchar")
         con.sql(f"delete from {STATE_TABLE}")  # only the last build matters
-        con.execute(f"insert into {STATE_TABLE} values (?, ?, current_timestamp)", [inputs, run_id]).fetchall()
+        con.execute(f"insert into {STATE_TABLE} (inputs, run_id, built_at, definition) values (?, ?, current_timestamp, ?)",
+                    [inputs, run_id, definition]).fetchall()

@@ -1,15 +1,45 @@
+-- Incremental: a run adds the events landed since the last one, and gives the events
+-- already held their profile anew where identity moved them (a merge, a split). An event's
+-- other columns never change: its first copy is kept. A change of rules or models makes
+-- the build a full refresh (orchestration/dbt/build_inputs.py).
+{{ config(materialized='incremental', unique_key='message_id', on_schema_change='fail') }}
+-- depends_on: {{ ref('stg_segment__event_copies') }}
+
 with
 
+{% if is_incremental() %}
+landed as (
+    select * from {{ ref('stg_segment__event_copies') }}
+    where {{ landed_since_last_build('loaded_at', 'loaded_at') }}
+),
+
+-- the first copy of a messageId is new only if no earlier copy is held: deduplicating
+-- just the new copies spares the staged view's pass over every event
+events as (
+    select * from ({{ deduplicate('landed', 'message_id', 'loaded_at, source_file, source_line') }}) as n
+    where not exists (select 1 from {{ this }} as e where e.message_id = n.message_id)
+),
+{% else %}
 events as (
     select * from {{ ref('stg_segment__events') }}
 ),
+{% endif %}
 
 records as (
     select * from {{ ref('int_identity__records_resolved') }}
     where source = 'events'
 ),
 
-final as (
+{% if is_incremental() %}
+moved as (
+    select e.message_id, r.profile_id
+    from {{ this }} as e
+    left join records as r on r.record_key = e.message_id
+    where coalesce(r.profile_id, '') <> coalesce(e.profile_id, '')
+),
+{% endif %}
+
+added as (
     select
         e.message_id,
         r.profile_id,
@@ -36,6 +66,19 @@ final as (
         e.loaded_at
     from events as e
     left join records as r on r.record_key = e.message_id
+),
+
+final as (
+    select * from added
+    {% if is_incremental() %}
+    union all
+    select
+        {%- for column in adapter.get_columns_in_relation(this) %}
+        {{ 'm.profile_id' if column.name == 'profile_id' else 'e.' ~ adapter.quote(column.name) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ this }} as e
+    inner join moved as m on m.message_id = e.message_id
+    {% endif %}
 )
 
 select * from final

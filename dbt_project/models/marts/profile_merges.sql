@@ -1,6 +1,6 @@
 -- Profile ids a run replaced: follow old_profile_id to profile_id. A merge when the old
 -- profile is gone (it joined another); a split when it still exists but lost identifiers.
-{{ config(materialized='incremental', unique_key=['old_profile_id', 'profile_id', 'merged_at']) }}
+{{ config(materialized='incremental', full_refresh=false, unique_key=['old_profile_id', 'profile_id', 'merged_at']) }}
 
 with
 

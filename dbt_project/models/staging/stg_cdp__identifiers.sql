@@ -1,3 +1,7 @@
+-- Identifier observations as landed, one row per copy of a record; an event copy that is
+-- not kept (stg_segment__dropped_copies) observes nothing. Copies are folded into one
+-- observation by int_identity__identifiers_screened, which does it incrementally: a
+-- filter on _cdp_loaded_at reaches the raw table through this view.
 with
 
 source as (
@@ -7,22 +11,18 @@ source as (
         '_cdp_file': 'varchar', '_cdp_loaded_at': 'timestamp'}) }}
 ),
 
--- A record landed twice (a re-sent event, a re-exported row) observes its identifiers
--- once, at its earliest time; an event copy that is not kept observes none. A group by
--- rather than the row_number of `deduplicate`: every other column follows from the
--- key, and at 25M observations hashing is several times cheaper than sorting.
 final as (
     select
         source,
         record_key,
         identifier_type,
         raw_value,
-        min(identifier_value) as identifier_value,
-        min(invalid_reason) as invalid_reason,
-        min(cast(observed_at as timestamp)) as observed_at
+        identifier_value,
+        invalid_reason,
+        cast(observed_at as timestamp) as observed_at,
+        cast(_cdp_loaded_at as timestamp) as loaded_at
     from source as s
     where {{ not_from_a_dropped_copy('s') }}
-    group by source, record_key, identifier_type, raw_value
 )
 
 select * from final

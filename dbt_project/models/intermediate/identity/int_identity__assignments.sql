@@ -1,6 +1,6 @@
 -- Each identifier's profile as of the latest run, and the profile it had before it last
 -- moved. Incremental: a run rewrites only identifiers that are new or changed profile.
-{{ config(materialized='incremental', unique_key=['identifier_type', 'identifier_value']) }}
+{{ config(materialized='incremental', full_refresh=false, unique_key=['identifier_type', 'identifier_value']) }}
 
 with
 

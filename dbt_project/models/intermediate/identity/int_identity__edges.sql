@@ -14,22 +14,15 @@ nodes as (
 ),
 
 record_nodes as (
-    select distinct s.source, s.record_key, n.node_id, n.priority
+    select s.source, s.record_key, n.node_id, n.priority
     from screened as s
     inner join nodes as n on n.identifier_type = s.identifier_type and n.identifier_value = s.identifier_value
 ),
 
 record_anchors as (
-    select source, record_key, node_id as anchor_id
-    from (
-        select
-            source,
-            record_key,
-            node_id,
-            row_number() over (partition by source, record_key order by priority, node_id) as strength_rank
-        from record_nodes
-    ) as ranked
-    where strength_rank = 1
+    select source, record_key, {{ min_by('node_id', ['priority', 'node_id']) }} as anchor_id
+    from record_nodes
+    group by source, record_key
 ),
 
 links as (

@@ -11,23 +11,14 @@ assigned as (
     select * from {{ ref('int_identity__nodes_assigned') }}
 ),
 
-ranked as (
+final as (
     select
         s.source,
         s.record_key,
-        a.profile_id,
-        row_number() over (
-            partition by s.source, s.record_key
-            order by a.priority, a.identifier_type, a.identifier_value
-        ) as strength_rank
+        {{ min_by('a.profile_id', ['a.priority', 'a.node_id']) }} as profile_id
     from screened as s
     inner join assigned as a on a.identifier_type = s.identifier_type and a.identifier_value = s.identifier_value
-),
-
-final as (
-    select source, record_key, profile_id
-    from ranked
-    where strength_rank = 1
+    group by s.source, s.record_key
 )
 
 select * from final

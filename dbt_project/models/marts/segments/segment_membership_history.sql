@@ -1,6 +1,6 @@
 -- Every stay of a profile in a segment: entered_at, and exited_at once it left. Each run
 -- opens stays for new members and closes them for members who left; nothing else moves.
-{{ config(materialized='incremental', unique_key=['segment', 'profile_id', 'entered_at']) }}
+{{ config(materialized='incremental', full_refresh=false, unique_key=['segment', 'profile_id', 'entered_at']) }}
 
 with
 
