@@ -27,13 +27,17 @@ def _inputs_file(project: DbtProject) -> Path:
 
 def _manifest_is_stale(project: DbtProject) -> bool:
     """True without a manifest, when an analytics engineer edited the project since, or
-    when it was parsed with another list of SQL segments."""
+    when it was parsed with another list of SQL segments, or by someone else since (plain
+    `dbt compile` by hand rewrites it without the SQL segments: Dagster's graph would then
+    disagree with what dbt selects, and a run with nothing new fails)."""
     if not project.manifest_path.exists():
         return True
     inputs = _inputs_file(project)
     if not inputs.exists() or inputs.read_text() != _parse_inputs():
         return True
     built = project.manifest_path.stat().st_mtime
+    if built > inputs.stat().st_mtime:
+        return True
     return any(
         path.is_file() and path.stat().st_mtime > built
         for pattern in PROJECT_FILES
