@@ -128,8 +128,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 # the rules or the models changed (or this is the first build): what the
                 # incremental models hold was computed by other ones. History tables
                 # (config full_refresh=false) keep theirs.
-                context.log.info("The rules or the dbt project changed since the last full build: "
-                                 "incremental models are rebuilt from all history.")
+                context.log.info("No full build is recorded with these rules and this dbt project (a first build, "
+                                 "or they changed): incremental models are rebuilt from all history.")
             invocation = dbt.cli(["build", *(["--full-refresh"] if full_refresh else [])], context=context,
                                  raise_on_error=False)
             events = invocation.stream()
