@@ -39,11 +39,12 @@ def prepare_dagster_home(settings: Settings) -> Path:
     return home
 
 
-def materialize_all(settings: Settings, trigger: str) -> bool:
+def materialize_all(settings: Settings, trigger: str, full_refresh: bool = False) -> bool:
     """Run the full job in this process on the persistent instance; True when it succeeded."""
     prepare_dagster_home(settings)
     from dagster import DagsterInstance
 
+    from orchestration.dbt.build_inputs import FULL_REFRESH_TAG
     from orchestration.definitions import build_definitions
 
     job = build_definitions().resolve_job_def("cdp_full_run")
@@ -53,7 +54,7 @@ def materialize_all(settings: Settings, trigger: str) -> bool:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            tags={"cdp/trigger": trigger, **process_tags()},
+            tags={"cdp/trigger": trigger, **process_tags(), **({FULL_REFRESH_TAG: "true"} if full_refresh else {})},
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
     report_failures(result)
@@ -84,7 +85,7 @@ def print_summary(settings: Settings) -> None:
             print(f"  cdp.{table:<22} {count:>10,} rows")
 
 
-def run(settings: Settings, trigger: str) -> int:
+def run(settings: Settings, trigger: str, full_refresh: bool = False) -> int:
     if not settings.landing_dir.is_dir():
         print(
             f"cdp: landing folder {settings.landing_dir} does not exist.\n"
@@ -95,7 +96,7 @@ def run(settings: Settings, trigger: str) -> int:
     if not any(p.is_file() for p in settings.landing_dir.rglob("*")):
         print(f"cdp: landing folder {settings.landing_dir} is empty; the run will load nothing new.", file=sys.stderr)
     started = time.monotonic()
-    ok = materialize_all(settings, trigger)
+    ok = materialize_all(settings, trigger, full_refresh)
     elapsed = time.monotonic() - started
     if not ok:
         print(f"cdp: run failed after {elapsed:.0f} s; see the errors above.", file=sys.stderr)
@@ -131,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="write sample data into the landing folder and run everything")
     demo.add_argument("--people", type=int, default=3000, help="how many people the sample has (default 3000)")
     demo.add_argument("--seed", type=int, default=7)
-    commands.add_parser("run", help="materialize everything once for the current landing folder")
+    run_cmd = commands.add_parser("run", help="materialize everything once for the current landing folder")
+    run_cmd.add_argument("--full-refresh", action="store_true",
+                         help="rebuild the incremental models from all history (history tables keep theirs)")
     explain_cmd = commands.add_parser("explain", help="show an identifier's profile and the records that link it")
     explain_cmd.add_argument("identifier_type", help="user_id, email, phone, anonymous_id, crm_contact_id, ...")
     explain_cmd.add_argument("value")
@@ -163,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         counts = generate_landing(settings.landing_dir, people_count=args.people, seed=args.seed)
         print(f"sample data written to {settings.landing_dir}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
         return run(settings, trigger="cdp demo")
-    return run(settings, trigger="cdp run")
+    return run(settings, trigger="cdp run", full_refresh=args.full_refresh)
 
 
 if __name__ == "__main__":

@@ -38,14 +38,6 @@ def add_day(workspace: Workspace, day: Workspace, suffix: str) -> None:
         shutil.copyfile(path, target)
 
 
-def force_full_refresh(workspace: Workspace) -> None:
-    """Forget the last build's definition, as a change of rules or models would."""
-    import duckdb
-
-    with duckdb.connect(str(workspace.warehouse)) as con:
-        con.sql("delete from ops.full_dbt_builds")
-
-
 def test_a_day_added_incrementally_equals_the_same_day_rebuilt(tmp_path):
     incremental = make_workspace(tmp_path / "incremental")
     generate_landing(incremental.landing, people_count=300, seed=9)
@@ -59,14 +51,13 @@ def test_a_day_added_incrementally_equals_the_same_day_rebuilt(tmp_path):
     add_day(incremental, day, "day2")
     rebuilt = Workspace(tmp_path / "rebuilt")
     shutil.copytree(incremental.root, rebuilt.root)
-    force_full_refresh(rebuilt)
 
     second = incremental.cdp("run")
     assert second.returncode == 0, second.stderr[-4000:]
     assert "incremental models are rebuilt from all history" not in second.stderr
-    again = rebuilt.cdp("run")
+    again = rebuilt.cdp("run", "--full-refresh")
     assert again.returncode == 0, again.stderr[-4000:]
-    assert "incremental models are rebuilt from all history" in again.stderr
+    assert "cdp/full_refresh=true: incremental models are rebuilt from all history" in again.stderr
 
     grown = incremental.scalar("select count(*) from intermediate.int_identity__identifiers_screened")
     assert grown > 0

@@ -110,6 +110,10 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             clock_only = whole_project and build_inputs.unchanged_since_last_full_build(settings.warehouse, manifest, inputs)
         except (duckdb.Error, OSError, ValueError) as error:
             context.log.warning(f"Could not fingerprint the build's inputs ({error}); rebuilding everything.")
+        forced = context.run.tags.get(build_inputs.FULL_REFRESH_TAG) == "true"
+        if forced:
+            context.log.info(f"Run tagged {build_inputs.FULL_REFRESH_TAG}=true: incremental models are rebuilt from all history.")
+            full_refresh, clock_only = True, False
         if clock_only:
             context.log.info("Nothing landed and no rule or model changed since the last full build: "
                              f"building only `{build_inputs.CLOCK_SELECTION}`.")
@@ -124,7 +128,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             )
             events = (_as_asset_event(context, event) for event in invocation.stream())
         else:
-            if full_refresh:
+            if full_refresh and not forced:
                 # the rules or the models changed (or this is the first build): what the
                 # incremental models hold was computed by other ones. History tables
                 # (config full_refresh=false) keep theirs.

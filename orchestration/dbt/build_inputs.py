@@ -21,6 +21,8 @@ import duckdb
 
 LANDING_SCHEMA = "raw"
 STATE_TABLE = "ops.full_dbt_builds"
+# a run tagged with it rebuilds the incremental models from all history (`cdp run --full-refresh`)
+FULL_REFRESH_TAG = "cdp/full_refresh"
 # models whose result changes with the run's clock even when no input does
 CLOCK_TAG = "moves_with_clock"
 CLOCK_SELECTION = f"tag:{CLOCK_TAG}+"
