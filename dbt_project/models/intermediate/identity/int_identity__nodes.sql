@@ -1,5 +1,8 @@
 -- The identifiers that may link records: valid, not blocked, not shared. node_id is an
 -- integer for cheap joins in the component rounds; it is not stable across runs.
+-- Strongest types get the smallest ids: a record's star is centred on its strongest
+-- identifier, so its centre is also its smallest node and the component rounds finish
+-- most of the graph in their first round (1M people: one round instead of two).
 with
 
 screened as (
@@ -48,7 +51,7 @@ aggregated as (
 
 final as (
     select
-        row_number() over (order by identifier_type, identifier_value) as node_id,
+        row_number() over (order by priority, identifier_type, identifier_value) as node_id,
         *
     from aggregated
 )
