@@ -18,9 +18,10 @@
     no step needs all edges in one process. At 1M people (3.3M nodes, 3M edge rows) it
     needs one round when int_identity__nodes numbers the strongest identifiers first,
     two when it does not; propagating labels over all edges every round took two rounds
-    and a check, 2.3-2.6 s against 0.9-1.6 s (bench/identity_graph.py has the figures).
+    and a check, 2.3-2.6 s against 0.9-1.6 s (the README's benchmark table has the figures).
 
-    Work tables live beside the model and are dropped by `drop_component_work_tables`.
+    Work tables live beside the model: each round's targets are dropped here once the
+    labels are built; the labels and the contracted graphs by `drop_component_work_tables`.
 -#}
 {% macro connected_components(nodes, edges, max_rounds=100) %}
     {%- set labels = _component_work_table('labels') -%}
