@@ -92,14 +92,22 @@ def _emit(outputs: ChunkOutputs, counts: SourceStats) -> Iterator[object]:
         yield table if table_name is None else dlt.mark.with_table_name(table, table_name)
 
 
-def _parsed_ahead(chunks: Iterator[pa.Table], parse: Callable[[pa.Table], ChunkOutputs]) -> Iterator[ChunkOutputs]:
-    """Parse the next chunk in a worker thread while dlt writes this one. DuckDB and Arrow
-    release the GIL, so reading, parsing and writing overlap instead of taking turns on
-    one core. Chunks still come out in order, one parser at a time."""
+@dataclass
+class FileDone:
+    """Every chunk of this file has been parsed: once emitted, the file counts as loaded."""
+
+    relative: str
+    fingerprint: str
+
+
+def _ahead(tasks: Iterator[Callable[[], object]]) -> Iterator[object]:
+    """Run each task in a worker thread while the caller handles the previous result.
+    DuckDB and Arrow release the GIL, so reading, parsing and dlt's writing overlap
+    instead of taking turns on one core. Results come out in order, one task at a time."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdp-parse") as pool:
         pending = None
-        for chunk in chunks:
-            submitted = pool.submit(parse, chunk)
+        for task in tasks:
+            submitted = pool.submit(task)
             if pending is not None:
                 yield pending.result()
             pending = submitted
@@ -116,25 +124,43 @@ def _file_resource(name: str, source: SourceConfig, identity: IdentityConfig, la
     def read_files() -> Iterator[object]:
         seen: dict[str, str] = dlt.current.resource_state().setdefault("files", {})
         counts = stats.sources.setdefault(name, SourceStats())
-        for path in matching_files(landing_dir, source.files):
-            relative = path.relative_to(landing_dir).as_posix()
-            stat = path.stat()
-            fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
-            if seen.get(relative) == fingerprint:
-                continue
-            parser = ChunkParser(name, source, identity, _now())
-            try:
-                parse = partial(_parse, name, parser, origin=relative)
-                # closing() waits for the worker before the parser it uses is closed
-                with closing(_parsed_ahead(read_file(path, source.format), parse)) as parsed_chunks:
-                    for outputs in parsed_chunks:
-                        yield from _emit(outputs, counts)
-            finally:
+        parsers: list[ChunkParser] = []
+
+        def tasks() -> Iterator[Callable[[], object]]:
+            # One stream of tasks over all new files, so the next file is read and parsed
+            # while dlt writes this one (a file of one chunk would otherwise not overlap).
+            for path in matching_files(landing_dir, source.files):
+                relative = path.relative_to(landing_dir).as_posix()
+                stat = path.stat()
+                fingerprint = f"{stat.st_size}:{stat.st_mtime_ns}"
+                if seen.get(relative) == fingerprint:
+                    continue
+                parser = ChunkParser(name, source, identity, _now())
+                parsers.append(parser)
+                for chunk in read_file(path, source.format):
+                    yield partial(_parse, name, parser, chunk, origin=relative)
+                # queued after the file's last parse, so it runs once that parse is done
+                yield partial(_close_file, parser, FileDone(relative, fingerprint))
+
+        try:
+            # closing() waits for the worker before the parsers it uses are closed
+            with closing(_ahead(tasks())) as results:
+                for result in results:
+                    if isinstance(result, FileDone):
+                        seen[result.relative] = result.fingerprint
+                        counts.files += 1
+                    else:
+                        yield from _emit(result, counts)
+        finally:
+            for parser in parsers:
                 parser.close()
-            seen[relative] = fingerprint
-            counts.files += 1
 
     return read_files
+
+
+def _close_file(parser: ChunkParser, done: FileDone) -> FileDone:
+    parser.close()
+    return done
 
 
 def _api_resource(name: str, source: SourceConfig, identity: IdentityConfig, stats: LandingStats):

@@ -41,9 +41,20 @@ class ParsedChunk:
     rows: dict[str, int]
 
     def table(self, output: str, **constants: object) -> pa.Table:
-        """One output as Arrow, with constant columns (lineage) added."""
-        columns = "".join(f", {_sql_literal(value)} as {tabular.quote(name)}" for name, value in constants.items())
-        return self.parser.con.sql(f"select *{columns} from out_{output}").to_arrow_table()
+        """One output as Arrow, with constant columns (lineage) added.
+
+        Timestamps (UTC, naive in the parser) leave as UTC-aware: dlt stores them with a
+        time zone and would otherwise label every value itself, in Python's thread."""
+        con = self.parser.con
+        relation = con.sql(
+            f"select *{''.join(f', {_sql_literal(value)} as {tabular.quote(name)}' for name, value in constants.items())}"
+            f" from out_{output}"
+        )
+        columns = [
+            f"{tabular.quote(name)}::timestamptz as {tabular.quote(name)}" if str(kind) == "TIMESTAMP" else tabular.quote(name)
+            for name, kind in zip(relation.columns, relation.types)
+        ]
+        return relation.select(", ".join(columns)).to_arrow_table()
 
     def as_arrow(self) -> ParsedTables:
         return ParsedTables(**{output: self.table(output) for output in OUTPUT_TABLES})
