@@ -14,13 +14,14 @@ nodes as (
 ),
 
 record_nodes as (
-    select s.source, s.record_key, n.node_id, n.priority
+    select s.source, s.record_key, n.node_id
     from screened as s
     inner join nodes as n on n.identifier_type = s.identifier_type and n.identifier_value = s.identifier_value
 ),
 
+-- node ids run strongest type first (int_identity__nodes), so the smallest is the strongest
 record_anchors as (
-    select source, record_key, {{ min_by('node_id', ['priority', 'node_id']) }} as anchor_id
+    select source, record_key, min(node_id) as anchor_id
     from record_nodes
     group by source, record_key
 ),

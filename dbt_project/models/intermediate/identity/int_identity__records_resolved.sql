@@ -15,7 +15,8 @@ final as (
     select
         s.source,
         s.record_key,
-        {{ min_by('a.profile_id', ['a.priority', 'a.node_id']) }} as profile_id
+        -- node ids run strongest type first (int_identity__nodes): the smallest is the strongest
+        {{ min_by('a.profile_id', ['a.node_id']) }} as profile_id
     from screened as s
     inner join assigned as a on a.identifier_type = s.identifier_type and a.identifier_value = s.identifier_value
     group by s.source, s.record_key

@@ -12,7 +12,9 @@ events as (
 gaps as (
     select
         *,
-        lag(event_at) over (partition by profile_id order by event_at, message_id) as previous_event_at
+        lag(event_at) over (partition by profile_id order by event_at, message_id) as previous_event_at,
+        -- the same window, so the same sort: a plain key for the first page view below
+        row_number() over (partition by profile_id order by event_at, message_id) as event_number
     from events
 ),
 
@@ -41,9 +43,9 @@ final as (
         sum(case when event_type = 'page' then 1 else 0 end) as page_views,
         -- the first page view's, in the same aggregate: no second window over the pages
         coalesce(
-            {{ min_by('channel', ['event_at', 'message_id']) }} filter (where event_type = 'page'), 'direct'
+            {{ min_by('channel', ['event_number']) }} filter (where event_type = 'page'), 'direct'
         ) as channel,
-        {{ min_by('page_path', ['event_at', 'message_id']) }} filter (where event_type = 'page') as landing_page
+        {{ min_by('page_path', ['event_number']) }} filter (where event_type = 'page') as landing_page
     from numbered
     group by profile_id, session_number
 )
