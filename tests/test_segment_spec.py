@@ -4,7 +4,7 @@ either loads or is rejected for the reason the spec gives. Real DuckDB parsing, 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
@@ -93,7 +93,8 @@ def test_context_properties_and_traits_are_kept_as_json(parsed):
 def test_timestamp_falls_back_in_the_documented_order(payload, expected):
     line = json.dumps({"type": "track", "event": "x", "userId": "u1", **payload})
     (row,) = parse_lines([line]).records.to_pylist()
-    assert row["timestamp"] == expected
+    # handed to dlt in UTC, labelled as such
+    assert row["timestamp"] == expected.replace(tzinfo=timezone.utc)
 
 
 def test_a_re_sent_copy_without_message_id_is_one_event():
