@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from ingestion.tabular import JSON_ERROR
+from ingestion.tabular import JSON_ERROR, literal, quote
 
 EVENT_TYPES = ("identify", "track", "page", "screen", "alias", "group")
 
@@ -68,8 +68,8 @@ OBJECTS = ["traits", "context", "properties"]
 def _projection() -> str:
     """Each line is parsed once, by json_transform into a struct of its top-level keys
     (the three objects stay JSON); nested fields are then read from those objects, which
-    are much smaller than the line. At 1M events this takes half the time of one
-    json_extract_string over every path of the whole line."""
+    are much smaller than the line. At 1M events this took 0.76-0.87 s against 0.98-1.11 s
+    for one json_extract_string over every path of the whole line."""
     top: dict[str, str] = {}
     nested: dict[str, list[str]] = {name: [] for name in OBJECTS}
 
@@ -77,7 +77,7 @@ def _projection() -> str:
         key, _, rest = path.removeprefix("$.").partition(".")
         if not rest:
             top.setdefault(key, "VARCHAR")
-            return f"v.{_quote(key)}"
+            return f"v.{quote(key)}"
         nested[key].append(f"$.{rest}")
         return f"{key}_values[{len(nested[key])}]"
 
@@ -93,7 +93,7 @@ def _projection() -> str:
     columns += [f"v.{name}::varchar as {name}" for name in OBJECTS]
     shape = json.dumps({**top, **{name: "JSON" for name in OBJECTS}})
     values = "".join(
-        f",\n            json_extract_string(v.{name}, [{', '.join(repr(p) for p in paths)}]) as {name}_values"
+        f",\n            json_extract_string(v.{name}, [{', '.join(literal(p) for p in paths)}]) as {name}_values"
         for name, paths in nested.items()
         if paths
     )
@@ -112,10 +112,6 @@ from (
     )
 )
 """
-
-
-def _quote(key: str) -> str:
-    return '"' + key.replace('"', '""') + '"'
 
 
 PROJECTION = _projection()
