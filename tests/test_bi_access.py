@@ -48,6 +48,11 @@ def test_the_snapshot_holds_every_cdp_table_with_the_warehouse_counts(workspace)
     published = workspace.root / "published" / "cdp_published.duckdb"
     with duckdb.connect(str(published), read_only=True) as con:
         manifest = dict(con.sql("select table_name, row_count from cdp._manifest").fetchall())
+        # a copy of the warehouse file with all but the cdp tables dropped: no raw data, no views
+        relations = con.sql("select schema_name, table_name from duckdb_tables() union all "
+                            "select schema_name, view_name from duckdb_views() where not internal").fetchall()
+    assert {schema for schema, _ in relations} == {"cdp"}
+    assert {name for _, name in relations} == set(manifest) | {"_manifest"}
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
         tables = [r[0] for r in con.sql("select table_name from duckdb_tables() where schema_name = 'cdp'").fetchall()]
         expected = {t: con.sql(f"select count(*) from cdp.{t}").fetchall()[0][0] for t in tables}

@@ -106,13 +106,6 @@ def _last_full_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str | No
     return rows[0] if rows else None
 
 
-def last_full_build_run(warehouse: Path) -> str | None:
-    """The run whose full build the warehouse's models descend from."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        last = _last_full_build(con)
-    return last[1] if last else None
-
-
 def unchanged_since_last_full_build(warehouse: Path, manifest: dict, inputs: str | None) -> bool:
     """True when the last successful full build had these very inputs and every model's
     relation is still there (nobody dropped one by hand since)."""
