@@ -29,7 +29,15 @@ def open_text(path: Path) -> io.TextIOBase:
     return open(path, encoding="utf-8", errors="replace", newline="")
 
 
-def _line_table(buffer: bytes, first_line: int) -> tuple[pa.Table, int]:
+# First bytes a blank line can start with: ASCII whitespace, or a byte of a longer UTF-8
+# character (Unicode has other spaces). JSON lines start with `{`, so this rules out
+# nearly every line without trimming it.
+_MAYBE_BLANK = np.zeros(256, dtype=bool)
+_MAYBE_BLANK[[9, 10, 11, 12, 13, 32]] = True
+_MAYBE_BLANK[0x80:] = True
+
+
+def _line_table(buffer: bytes | memoryview, first_line: int) -> tuple[pa.Table, int]:
     """Lines of a buffer with their numbers, and how many lines it held; blank lines are not records.
 
     The string array is built straight from newline offsets (splitting into Python
@@ -37,17 +45,27 @@ def _line_table(buffer: bytes, first_line: int) -> tuple[pa.Table, int]:
     dropped by starting the next line at the following non-blank one: the blank bytes
     then trail the line before it, and trimming removes them.
     """
-    data = buffer if _is_utf8(buffer) else buffer.decode("utf-8", errors="replace").encode("utf-8")
-    starts = np.concatenate(([0], np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1))
-    end = np.array([len(data)])
+    data = buffer if _is_utf8(buffer) else bytes(buffer).decode("utf-8", errors="replace").encode("utf-8")
+    raw = np.frombuffer(data, dtype=np.uint8)
+    starts = np.concatenate(([0], np.flatnonzero(raw == 10) + 1))
+    end = np.array([len(raw)])
     every_line = _strings(np.concatenate((starts, end)), data)
-    non_blank = pc.binary_length(pc.utf8_trim_whitespace(every_line)).to_numpy(zero_copy_only=False) > 0
-    lines = pc.utf8_trim_whitespace(_strings(np.concatenate((starts[non_blank], end)), data)).cast(pa.string())
+    # only lines that may be blank are trimmed to find out (a line past the end is empty)
+    first_bytes = np.full(len(starts), 10, dtype=np.uint8)
+    inside = starts < len(raw)
+    first_bytes[inside] = raw[starts[inside]]
+    maybe_blank = np.flatnonzero(_MAYBE_BLANK[first_bytes])
+    non_blank = np.ones(len(starts), dtype=bool)
+    if len(maybe_blank):
+        trimmed = pc.utf8_trim_whitespace(every_line.take(pa.array(maybe_blank)))
+        non_blank[maybe_blank[pc.binary_length(trimmed).to_numpy(zero_copy_only=False) == 0]] = False
+    kept = every_line if non_blank.all() else _strings(np.concatenate((starts[non_blank], end)), data)
+    lines = pc.utf8_trim_whitespace(kept).cast(pa.string())
     numbers = np.arange(first_line, first_line + len(starts), dtype=np.int64)[non_blank]
     return pa.table({"_cdp_line": pa.array(numbers), "_cdp_raw": lines}), len(starts)
 
 
-def _is_utf8(data: bytes) -> bool:
+def _is_utf8(data: bytes | memoryview) -> bool:
     """Invalid UTF-8 would break Arrow: such a block is round-tripped through str (bad bytes
     become U+FFFD). Arrow checks the bytes in place, without decoding a copy of the block."""
     try:
@@ -57,7 +75,7 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _strings(offsets: np.ndarray, data: bytes) -> pa.LargeStringArray:
+def _strings(offsets: np.ndarray, data: bytes | memoryview) -> pa.LargeStringArray:
     return pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets.astype(np.int64)), pa.py_buffer(data))
 
 
@@ -74,7 +92,7 @@ def read_lines(path: Path, chunk_rows: int = CHUNK_ROWS, block_bytes: int = BLOC
                 carry = data
                 continue
             carry = data[cut + 1 :]
-            table, line_count = _line_table(data[:cut], next_line)
+            table, line_count = _line_table(memoryview(data)[:cut], next_line)  # no copy of the block
             next_line += line_count
             yield from _slices(table, chunk_rows)
     if carry.strip():
