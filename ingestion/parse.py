@@ -1,6 +1,7 @@
 """Turn one chunk of a landing file into the four things the warehouse stores.
 
-- records: the accepted rows, typed, with `_cdp_record_key`
+- records: the accepted rows, typed, with a record key (`_cdp_record_key`, or a
+  Segment event's `message_id`)
 - identifiers: one row per identifier value seen on a record, raw and normalised
 - traits: one row per trait value seen on a record
 - rejected: every row that was not accepted, with the reason
@@ -78,8 +79,10 @@ class ChunkParser:
         self.con.sql("set TimeZone = 'UTC'")
         if source.format == "segment":
             self.identifier_columns = segment.IDENTIFIERS
+            self.record_key = segment.RECORD_KEY
         else:
             self.identifier_columns = dict(source.identifiers)
+            self.record_key = "_cdp_record_key"
 
     def close(self) -> None:
         self.con.close()
@@ -125,7 +128,7 @@ class ChunkParser:
     def _identifiers(self, loaded_at: str) -> None:
         observed_at = self._observed_at(loaded_at)
         parts = [
-            f"""select _cdp_record_key as record_key, {tabular.literal(id_type)} as identifier_type,
+            f"""select {tabular.quote(self.record_key)} as record_key, {tabular.literal(id_type)} as identifier_type,
                 cast({tabular.quote(column)} as varchar) as raw_value, {observed_at} as observed_at
             from out_records where nullif(trim(cast({tabular.quote(column)} as varchar)), '') is not null"""
             for column, id_type in self.identifier_columns.items()
@@ -180,7 +183,7 @@ class ChunkParser:
             return
         observed_at = self._observed_at(loaded_at)
         parts = [
-            f"""select _cdp_record_key as record_key, {tabular.literal(trait)} as trait,
+            f"""select {tabular.quote(self.record_key)} as record_key, {tabular.literal(trait)} as trait,
                 cast({tabular.quote(trait)} as varchar) as value, {observed_at} as observed_at
             from out_records where {tabular.quote(trait)} is not null"""
             for trait in self.source.traits

@@ -116,6 +116,8 @@ from (
 
 PROJECTION = _projection()
 
+RECORD_KEY = "message_id"
+
 _TYPES = ", ".join(f"'{t}'" for t in EVENT_TYPES)
 
 REJECT_REASON = f"""
@@ -131,6 +133,8 @@ end
 """
 
 # The event row as stored: identifiers trimmed later by normalisation, raw kept as JSON.
+# Its record key is message_id (RECORD_KEY), not a copy of it: a unique id column is
+# among the dearest to write and load.
 RECORD = """
 select
     message_id,
@@ -155,7 +159,6 @@ select
     traits,
     context,
     properties,
-    message_id as _cdp_record_key,
     _cdp_line
 from accepted
 """
