@@ -19,11 +19,8 @@ record_nodes as (
     inner join nodes as n on n.identifier_type = s.identifier_type and n.identifier_value = s.identifier_value
 ),
 
--- node ids run strongest type first (int_identity__nodes), so the smallest is the strongest
 record_anchors as (
-    select source, record_key, min(node_id) as anchor_id
-    from record_nodes
-    group by source, record_key
+    select * from {{ ref('int_identity__record_anchors') }}
 ),
 
 links as (
