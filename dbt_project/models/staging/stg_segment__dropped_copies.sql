@@ -5,24 +5,24 @@
 -- line, which the identifier and trait rows do not carry: those still count.
 {{ config(materialized='table') }}
 
-with
+{%- set events = source_or_empty('events', {
+    'message_id': 'varchar', '_cdp_file': 'varchar', '_cdp_loaded_at': 'timestamp'}) %}
 
-source as (
-    select * from {{ source_or_empty('events', {
-        'message_id': 'varchar', '_cdp_file': 'varchar', '_cdp_loaded_at': 'timestamp'}) }}
-),
+-- the raw events are named twice rather than through one import CTE, which DuckDB would
+-- copy whole first because two parts read it (1.6 s of work at 11M events)
+with
 
 -- most ids arrive once: only the repeated ones are ranked
 repeated as (
     select message_id
-    from source
+    from {{ events }}
     group by message_id
     having count(*) > 1
 ),
 
 copies as (
     select distinct s.message_id, s._cdp_loaded_at, s._cdp_file
-    from source as s
+    from {{ events }} as s
     inner join repeated as r on r.message_id = s.message_id
 ),
 
