@@ -4,19 +4,12 @@
 -- its records, which is what the nearest-seed split of over-limit components measures.
 with
 
-screened as (
-    select * from {{ ref('int_identity__identifiers_screened') }}
-    where status = 'ok'
-),
-
 nodes as (
     select * from {{ ref('int_identity__nodes') }}
 ),
 
 record_nodes as (
-    select s.source, s.record_key, n.node_id
-    from screened as s
-    inner join nodes as n on n.identifier_type = s.identifier_type and n.identifier_value = s.identifier_value
+    select * from {{ ref('int_identity__record_nodes') }}
 ),
 
 record_anchors as (

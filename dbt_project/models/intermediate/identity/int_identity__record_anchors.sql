@@ -4,24 +4,18 @@
 -- or shared have none.
 with
 
-screened as (
-    select * from {{ ref('int_identity__identifiers_screened') }}
-    where status = 'ok'
-),
-
-nodes as (
-    select * from {{ ref('int_identity__nodes') }}
+record_nodes as (
+    select * from {{ ref('int_identity__record_nodes') }}
 ),
 
 final as (
     select
-        s.source,
-        s.record_key,
+        source,
+        record_key,
         -- node ids run strongest type first (int_identity__nodes): the smallest is the strongest
-        min(n.node_id) as anchor_id
-    from screened as s
-    inner join nodes as n on n.identifier_type = s.identifier_type and n.identifier_value = s.identifier_value
-    group by s.source, s.record_key
+        min(node_id) as anchor_id
+    from record_nodes
+    group by source, record_key
 )
 
 select * from final
