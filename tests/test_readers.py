@@ -23,3 +23,15 @@ def test_lines_keep_their_numbers_whatever_the_block_size(tmp_path: Path, block_
         {"_cdp_line": 5, "_cdp_raw": '{"c": 3}'},
         {"_cdp_line": 6, "_cdp_raw": '{"d": 4}'},
     ]
+
+
+def test_lines_of_unicode_spaces_are_blank_and_other_lines_are_kept_whole(tmp_path: Path):
+    # a no-break space and an em space: blank; a line starting with a non-ASCII letter is a record
+    path = tmp_path / "events.jsonl"
+    path.write_bytes('{"a": 1}\n\u00a0\n\u2003 \t\n\u00e9t\u00e9\n\t{"b": 2}\r\n'.encode())
+    rows = [row for chunk in read_lines(path) for row in chunk.to_pylist()]
+    assert rows == [
+        {"_cdp_line": 1, "_cdp_raw": '{"a": 1}'},
+        {"_cdp_line": 4, "_cdp_raw": "\u00e9t\u00e9"},
+        {"_cdp_line": 5, "_cdp_raw": '{"b": 2}'},
+    ]
