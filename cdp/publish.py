@@ -83,9 +83,10 @@ def publish(settings: Settings, run_id: str) -> Published:
             "select table_name from duckdb_tables() where database_name = current_database() "
             f"and schema_name = '{PUBLISHED_SCHEMA}' order by 1"
         ).fetchall()]
-        counts = {name: con.sql(f'select count(*) from cdp."{name}"').fetchall()[0][0] for name in names}
-        con.sql("create table cdp._manifest (table_name varchar, row_count bigint, published_at timestamp, run_id varchar)")
-        con.executemany("insert into cdp._manifest values (?, ?, ?, ?)",
+        counts = {name: con.sql(f'select count(*) from {PUBLISHED_SCHEMA}."{name}"').fetchall()[0][0] for name in names}
+        con.sql(f"create table {PUBLISHED_SCHEMA}._manifest "
+                "(table_name varchar, row_count bigint, published_at timestamp, run_id varchar)")
+        con.executemany(f"insert into {PUBLISHED_SCHEMA}._manifest values (?, ?, ?, ?)",
                         [(n, c, published_at, run_id) for n, c in counts.items()])
         con.sql("checkpoint")
     # rename is atomic within a folder: a reader opens either the old file or the new one
