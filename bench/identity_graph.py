@@ -76,8 +76,11 @@ def scipy_components(warehouse: Path) -> tuple[float, float, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=Path, help="build here (a new folder) and keep the warehouse afterwards")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="cdp-identity-"))
+    if args.keep:
+        args.keep.mkdir(parents=True)
+    root = args.keep or Path(tempfile.mkdtemp(prefix="cdp-identity-"))
     try:
         landing = root / "landing"
         write_events(landing / "events", args.people * 11, files=16)
@@ -91,7 +94,8 @@ def main() -> None:
         (day2 / "events_000.jsonl").rename(landing / "events" / "events_day2.jsonl")
         day2_s, day2_timings = cdp_run(env)
     finally:
-        shutil.rmtree(root)
+        if not args.keep:
+            shutil.rmtree(root)
 
     identity = identity_seconds(full)
     print(f"{args.people:,} people: {nodes:,} linkable identifiers, {edges:,} edges")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
+import pytest
+
 from ingestion.sample_data import generate_landing
 from tests.conftest import Workspace, make_workspace, shipped_config
 
@@ -38,7 +41,8 @@ def add_day(workspace: Workspace, day: Workspace, suffix: str) -> None:
         shutil.copyfile(path, target)
 
 
-def test_a_day_added_incrementally_equals_the_same_day_rebuilt(tmp_path):
+@pytest.mark.parametrize("day_two_people", [300, 40], ids=["most_people_return", "few_people_return"])
+def test_a_day_added_incrementally_equals_the_same_day_rebuilt(tmp_path, day_two_people):
     incremental = make_workspace(tmp_path / "incremental")
     generate_landing(incremental.landing, people_count=300, seed=9)
     first = incremental.cdp("run")
@@ -47,7 +51,7 @@ def test_a_day_added_incrementally_equals_the_same_day_rebuilt(tmp_path):
 
     # day 2: another world of people whose ids overlap the first (merges, re-sent events)
     day = make_workspace(tmp_path / "day2")
-    generate_landing(day.landing, people_count=300, seed=10)
+    generate_landing(day.landing, people_count=day_two_people, seed=10)
     add_day(incremental, day, "day2")
     rebuilt = Workspace(tmp_path / "rebuilt")
     shutil.copytree(incremental.root, rebuilt.root)
@@ -58,6 +62,16 @@ def test_a_day_added_incrementally_equals_the_same_day_rebuilt(tmp_path):
     again = rebuilt.cdp("run", "--full-refresh")
     assert again.returncode == 0, again.stderr[-4000:]
     assert "cdp/full_refresh=true: incremental models are rebuilt from all history" in again.stderr
+
+    # the identity graph was resolved again only where day 2 touched it
+    assert incremental.query(
+        "select was_incremental from intermediate.int_identity__resolutions order by resolved_at"
+    ) == [(False,), (True,)]
+    region = incremental.scalar("select count(*) from intermediate.int_identity__region_identifiers")
+    assigned = incremental.scalar("select count(*) from intermediate.int_identity__nodes_assigned")
+    assert region > 0
+    if day_two_people == 40:
+        assert region < assigned / 2
 
     grown = incremental.scalar("select count(*) from intermediate.int_identity__identifiers_screened")
     assert grown > 0
@@ -82,3 +96,22 @@ def test_a_rule_changed_between_runs_applies_to_what_landed_before(tmp_path):
         f"select count(*) from intermediate.int_identity__identifiers_screened "
         f"where identifier_value = '{email}' and status <> 'blocked_value'"
     ) == 0
+
+
+def test_an_identity_build_stopped_halfway_is_resolved_again_whole(tmp_path):
+    workspace = make_workspace(tmp_path / "w")
+    generate_landing(workspace.landing, people_count=100, seed=12)
+    assert workspace.cdp("run").returncode == 0
+    day = make_workspace(tmp_path / "day2")
+    generate_landing(day.landing, people_count=20, seed=13)
+    add_day(workspace, day, "day2")
+    # a build that started and never finished: its kept tables may be half replaced
+    with duckdb.connect(str(workspace.warehouse)) as con:
+        con.execute("insert into intermediate.int_identity__resolution_starts values ('killed', now())")
+
+    result = workspace.cdp("run")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert workspace.query(
+        "select was_incremental from intermediate.int_identity__resolutions order by resolved_at"
+    ) == [(False,), (False,)]
+    assert workspace.scalar("select count(*) from intermediate.int_identity__region_identifiers") == 0

@@ -10,19 +10,6 @@ shared as (
     select * from {{ ref('int_identity__shared_identifiers') }}
 ),
 
-limited as (
-    select * from {{ ref('int_identity__components_limited') }}
-    where was_split
-),
-
-seeds as (
-    select * from {{ ref('int_identity__limit_seeds') }}
-),
-
-nodes as (
-    select * from {{ ref('int_identity__nodes') }}
-),
-
 overrides as (
     select * from {{ ref('stg_cdp__identity_overrides') }}
 ),
@@ -53,20 +40,9 @@ shared_hits as (
 ),
 
 split_hits as (
-    select s.rule, n.identifier_type, n.identifier_value, s.detail, n.observation_count
-    from seeds as s
-    inner join nodes as n on n.node_id = s.node_id
-    where s.node_id = s.seed_id  -- a profile held back whole is one seed: one row, for its first node
-    union all
-    select
-        'held_apart' as rule,
-        n.identifier_type,
-        n.identifier_value,
-        'equally near ' || cast(l.nearest_seed_count as varchar) || ' values it had to be split between: kept in a profile of its own',
-        n.observation_count
-    from limited as l
-    inner join nodes as n on n.node_id = l.node_id
-    where l.best_seed_count > 1
+    select split_rule as rule, identifier_type, identifier_value, split_detail as detail, observation_count
+    from {{ ref('int_identity__nodes_assigned') }}
+    where split_rule is not null
 ),
 
 merge_hits as (
@@ -77,7 +53,7 @@ merge_hits as (
         'joined by ' || o.reason as detail,
         n.observation_count
     from overrides as o
-    inner join nodes as n
+    inner join {{ ref('int_identity__nodes_assigned') }} as n
         on (n.identifier_type = o.type_a and n.identifier_value = o.value_a)
         or (n.identifier_type = o.type_b and n.identifier_value = o.value_b)
     where o.action = 'merge'

@@ -1,13 +1,16 @@
--- The identifiers that may link records: valid, not blocked, not shared. node_id is an
--- integer for cheap joins in the component rounds; it is not stable across runs.
+-- The identifiers that may link records: valid, not blocked, not shared; on an
+-- incremental build, the region's (int_identity__region_identifiers). node_id is an
+-- integer for cheap joins in the component rounds; it is local to one build, numbered in
+-- the same order a full build would number them.
 -- Strongest types get the smallest ids: a record's star is centred on its strongest
 -- identifier, so its centre is also its smallest node and the component rounds finish
 -- most of the graph in their first round (1M people: one round instead of two).
+-- depends_on: {{ ref('int_identity__region_observations') }}
+
 with
 
 screened as (
-    select * from {{ ref('int_identity__identifiers_screened') }}
-    where status = 'ok'
+    select * from {{ identity_observations() }} as o
 ),
 
 shared as (

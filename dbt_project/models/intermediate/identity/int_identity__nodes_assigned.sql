@@ -1,49 +1,38 @@
--- Each linkable identifier with its profile. A profile's id derives from its anchor, the
--- identifier seen first (ties: strongest type, then value), so it stays the same when
--- later data adds identifiers, and a merge keeps the id of the older profile.
+-- Each linkable identifier with its profile, kept between builds: an incremental build
+-- replaces the region's rows (int_identity__region_identifiers) and keeps the rest.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ identity_replace_rows(['identifier_type', 'identifier_value'], ref('int_identity__region_identifiers')) }}",
+) }}
+
+-- depends_on: {{ ref('int_identity__region_identifiers') }}
+
 with
 
 nodes as (
     select * from {{ ref('int_identity__nodes') }}
 ),
 
-components as (
-    select * from {{ ref('int_identity__components_limited') }}
-),
-
-ranked as (
-    select
-        n.*,
-        c.component_id,
-        row_number() over (
-            partition by c.component_id
-            order by n.first_seen_at, n.priority, n.identifier_type, n.identifier_value
-        ) as anchor_rank
-    from nodes as n
-    inner join components as c on c.node_id = n.node_id
-),
-
-anchors as (
-    select
-        component_id,
-        'prf_' || substr({{ dbt.hash("identifier_type || ':' || identifier_value") }}, 1, 24) as profile_id
-    from ranked
-    where anchor_rank = 1
+resolved as (
+    select * from {{ ref('int_identity__nodes_resolved') }}
 ),
 
 final as (
     select
-        a.profile_id,
-        r.node_id,
-        r.identifier_type,
-        r.identifier_value,
-        r.priority,
-        r.first_seen_at,
-        r.last_seen_at,
-        r.observation_count,
-        r.sources
-    from ranked as r
-    inner join anchors as a on a.component_id = r.component_id
+        r.profile_id,
+        n.identifier_type,
+        n.identifier_value,
+        n.priority,
+        n.first_seen_at,
+        n.last_seen_at,
+        n.observation_count,
+        n.sources,
+        r.component_key,
+        r.split_rule,
+        r.split_detail
+    from resolved as r
+    inner join nodes as n on n.node_id = r.node_id
 )
 
 select * from final

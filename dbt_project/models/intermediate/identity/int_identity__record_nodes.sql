@@ -2,11 +2,12 @@
 -- (record anchors and edges) each need one pass, and the rows are not worth writing.
 {{ config(materialized='view') }}
 
+-- depends_on: {{ ref('int_identity__region_observations') }}
+
 with
 
 screened as (
-    select * from {{ ref('int_identity__identifiers_screened') }}
-    where status = 'ok'
+    select * from {{ identity_observations() }} as o
 ),
 
 nodes as (

@@ -4,12 +4,44 @@
 -- people: it is shared once two different full names are seen with it, and unconfirmed
 -- when it would join records of different people's identifiers with no name seen at all.
 -- They stay on record but never link profiles.
+--
+-- Kept between builds: an incremental build judges again only the changed identifiers
+-- (int_identity__changed_identifiers), from every record that holds one.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ identity_replace_rows(['identifier_type', 'identifier_value'], ref('int_identity__changed_identifiers')) }}",
+) }}
+{%- set incremental = identity_is_incremental() %}
+
 with
 
+{% if incremental %}
+changed as (
+    select * from {{ ref('int_identity__changed_identifiers') }}
+),
+
+-- every record holding a changed identifier: what it was seen beside
+scope_records as (
+    select distinct s.source, s.record_key
+    from {{ ref('int_identity__identifiers_screened') }} as s
+    inner join changed as c on c.identifier_type = s.identifier_type and c.identifier_value = s.identifier_value
+    where s.status = 'ok'
+),
+
+screened as (
+    select s.*
+    from {{ ref('int_identity__identifiers_screened') }} as s
+    inner join scope_records as r on r.source = s.source and r.record_key = s.record_key
+    where s.status = 'ok'
+),
+{% else %}
+-- depends_on: {{ ref('int_identity__changed_identifiers') }}
 screened as (
     select * from {{ ref('int_identity__identifiers_screened') }}
     where status = 'ok'
 ),
+{% endif %}
 
 limits as (
     select identifier_type as limit_type, priority as limit_priority, shared_limit
@@ -123,10 +155,18 @@ name_checks as (
     where distinct_names > 1 or (distinct_names = 0 and distinct_anchors > 1)
 ),
 
-final as (
+judged as (
     select * from over_limit
     union all
     select * from name_checks
+),
+
+final as (
+    select j.*
+    from judged as j
+    {% if incremental %}
+    inner join changed as c on c.identifier_type = j.identifier_type and c.identifier_value = j.identifier_value
+    {% endif %}
 )
 
 select * from final

@@ -1,0 +1,84 @@
+{#-
+    The identity graph is resolved again only where new data can change it: the region
+    (int_identity__region_identifiers). Three models keep their rows between runs and
+    replace the region's: int_identity__shared_identifiers, int_identity__nodes_assigned
+    and int_identity__records_resolved. int_identity__resolutions records the landing
+    time each finished build resolved up to. The other identity models hold the region
+    alone, or, on a full build, everything.
+
+    A build is full when run with --full-refresh; when one of those tables or
+    int_identity__resolution_starts is missing (a first build, or a table dropped); and
+    when the last build to start did not finish. The kept rows must all come from
+    builds that resolved the same history.
+-#}
+{% macro identity_is_incremental() -%}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- for name in ['int_identity__shared_identifiers', 'int_identity__nodes_assigned',
+                     'int_identity__records_resolved', 'int_identity__resolution_starts',
+                     'int_identity__resolutions'] -%}
+        {%- if identity_kept_relation(name) is none -%}
+            {{ return(false) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set unfinished = run_query(
+        "select count(*) from (select invocation_id from " ~ identity_kept_relation('int_identity__resolution_starts')
+        ~ " where invocation_id <> '" ~ invocation_id ~ "' order by started_at desc limit 1) as s"
+        ~ " where not exists (select 1 from " ~ identity_kept_relation('int_identity__resolutions')
+        ~ " as r where r.invocation_id = s.invocation_id)"
+    ).columns[0].values()[0] -%}
+    {{ return(unfinished == 0) }}
+{%- endmacro %}
+
+{#- A kept identity table as it stands before this build writes it; read by name where a
+    ref would be a cycle (the region is computed from the last build's results). -#}
+{% macro identity_kept_relation(name) -%}
+    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ name) -%}
+    {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) }}
+{%- endmacro %}
+
+{#- The observations the graph is built from: every linkable one on a full build, the
+    region's on an incremental one. -#}
+{% macro identity_observations() -%}
+    {%- if identity_is_incremental() -%}
+        {{ ref('int_identity__region_observations') }}
+    {%- else -%}
+        (select * from {{ ref('int_identity__identifiers_screened') }} where status = 'ok')
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of a kept model: take out the rows the build replaces (the region's on an
+    incremental build, all on a full one), then the model appends the new ones. -#}
+{% macro identity_replace_rows(keys, region) -%}
+    {%- if not is_incremental() -%}
+        select 1
+    {%- elif identity_is_incremental() -%}
+        {{ return(adapter.dispatch('delete_matching', project_name)(this, keys, region)) }}
+    {%- else -%}
+        delete from {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__delete_matching(target, keys, region) -%}
+    delete from {{ target }}
+    where exists (
+        select 1 from {{ region }} as r
+        where {% for key in keys %}r.{{ key }} = {{ target.identifier }}.{{ key }}{{ " and " if not loop.last }}{% endfor %}
+    )
+{%- endmacro %}
+
+{#- The identifier at `alias` was linkable in the last build (it is in `before`, the kept
+    int_identity__nodes_assigned) or is not shared now. -#}
+{% macro linkable_now_or_before(alias, before) -%}
+    (
+        not exists (
+            select 1 from {{ ref('int_identity__shared_identifiers') }} as s
+            where s.identifier_type = {{ alias }}.identifier_type and s.identifier_value = {{ alias }}.identifier_value
+        )
+        or exists (
+            select 1 from {{ before }} as b
+            where b.identifier_type = {{ alias }}.identifier_type and b.identifier_value = {{ alias }}.identifier_value
+        )
+    )
+{%- endmacro %}

@@ -1,0 +1,42 @@
+-- The linkable-looking identifiers (status ok) on records that changed since the last
+-- finished build: records with an identifier or a name landed since. A record that gains
+-- an identifier links it to the ones it already had, and a name can confirm or share a
+-- weak identifier, so every ok identifier of such a record counts. Empty on a full build.
+
+-- depends_on: {{ ref('int_identity__resolution_starts') }}
+{%- set incremental = identity_is_incremental() %}
+{%- if incremental %}
+{%- set since = run_query("select max(resolved_through) from "
+    ~ identity_kept_relation('int_identity__resolutions')).columns[0].values()[0] %}
+{%- set since = "cast('" ~ (since if since is not none else "1900-01-01") ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
+{%- endif %}
+
+with
+
+{% if incremental %}
+changed_records as (
+    select source, record_key
+    from {{ ref('int_identity__identifiers_screened') }}
+    where last_loaded_at > {{ since }}
+    union
+    select source, record_key
+    from {{ source_or_empty('traits', {'source': 'varchar', 'record_key': 'varchar', 'trait': 'varchar',
+        '_cdp_loaded_at': 'timestamp'}) }} as t
+    where t._cdp_loaded_at > {{ since }} and t.trait in ('first_name', 'last_name')
+),
+
+final as (
+    select distinct s.identifier_type, s.identifier_value
+    from {{ ref('int_identity__identifiers_screened') }} as s
+    inner join changed_records as c on c.source = s.source and c.record_key = s.record_key
+    where s.status = 'ok'
+)
+{% else %}
+final as (
+    select identifier_type, identifier_value
+    from {{ ref('int_identity__identifiers_screened') }}
+    where 1 = 0
+)
+{% endif %}
+
+select * from final

@@ -1,0 +1,69 @@
+-- The identifiers an incremental build resolves again: the changed ones whose links can
+-- have changed (linkable now, or linkable before), every identifier on the records that
+-- hold those, and all the identifiers of the components any of these were in; less the
+-- values shared before and still shared, which link nothing either way. Outside the
+-- region no record changed and no identifier's verdict did, so every component there is
+-- the one the last build found. Empty on a full build, which resolves everything.
+
+-- depends_on: {{ ref('int_identity__changed_identifiers') }}
+-- depends_on: {{ ref('int_identity__shared_identifiers') }}
+-- depends_on: {{ ref('int_identity__identifiers_screened') }}
+{%- set incremental = identity_is_incremental() %}
+{%- set before = identity_kept_relation('int_identity__nodes_assigned') if incremental else none %}
+
+with
+
+{% if incremental %}
+-- a value shared before and still shared linked nothing and links nothing
+relinked as (
+    select c.identifier_type, c.identifier_value
+    from {{ ref('int_identity__changed_identifiers') }} as c
+    where {{ linkable_now_or_before('c', before) }}
+),
+
+relinked_records as (
+    select distinct o.source, o.record_key
+    from {{ ref('int_identity__identifiers_screened') }} as o
+    inner join relinked as r on r.identifier_type = o.identifier_type and r.identifier_value = o.identifier_value
+    where o.status = 'ok'
+),
+
+touched as (
+    select identifier_type, identifier_value from relinked
+    union
+    select o.identifier_type, o.identifier_value
+    from {{ ref('int_identity__identifiers_screened') }} as o
+    inner join relinked_records as r on r.source = o.source and r.record_key = o.record_key
+    where o.status = 'ok'
+),
+
+-- the last build's components: a profile, or the component a limit split it out of
+touched_components as (
+    select distinct coalesce(b.component_key, b.profile_id) as component_key
+    from {{ before }} as b
+    inner join touched as t on t.identifier_type = b.identifier_type and t.identifier_value = b.identifier_value
+),
+
+region as (
+    select identifier_type, identifier_value from touched
+    union
+    select b.identifier_type, b.identifier_value
+    from {{ before }} as b
+    inner join touched_components as k on k.component_key = coalesce(b.component_key, b.profile_id)
+),
+
+-- not a value shared before and still shared: its other records need not be resolved again
+final as (
+    select r.identifier_type, r.identifier_value
+    from region as r
+    where {{ linkable_now_or_before('r', before) }}
+)
+{% else %}
+final as (
+    select identifier_type, identifier_value
+    from {{ ref('int_identity__changed_identifiers') }}
+    where 1 = 0
+)
+{% endif %}
+
+select * from final
