@@ -48,6 +48,20 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The ok observations of the records in the relation `records` (source, record_key), with
+    only the columns the graph reads: a region's records are spread over the whole table,
+    and every column kept is a column read for every row (none: no rows, same columns). -#}
+{% macro identity_observations_of(records) -%}
+    select o.source, o.record_key, o.identifier_type, o.identifier_value, o.priority, o.observed_at
+    from {{ ref('int_identity__identifiers_screened') }} as o
+    {%- if records is none %}
+    where 1 = 0
+    {%- else %}
+    inner join {{ records }} as r on r.source = o.source and r.record_key = o.record_key
+    where o.status = 'ok'
+    {%- endif %}
+{%- endmacro %}
+
 {#- pre_hook of a kept model: take out the rows the build replaces (the region's on an
     incremental build, all on a full one), then the model appends the new ones. -#}
 {% macro identity_replace_rows(keys, region) -%}
@@ -65,20 +79,5 @@
     where exists (
         select 1 from {{ region }} as r
         where {% for key in keys %}r.{{ key }} = {{ target.identifier }}.{{ key }}{{ " and " if not loop.last }}{% endfor %}
-    )
-{%- endmacro %}
-
-{#- The identifier at `alias` was linkable in the last build (it is in `before`, the kept
-    int_identity__nodes_assigned) or is not shared now. -#}
-{% macro linkable_now_or_before(alias, before) -%}
-    (
-        not exists (
-            select 1 from {{ ref('int_identity__shared_identifiers') }} as s
-            where s.identifier_type = {{ alias }}.identifier_type and s.identifier_value = {{ alias }}.identifier_value
-        )
-        or exists (
-            select 1 from {{ before }} as b
-            where b.identifier_type = {{ alias }}.identifier_type and b.identifier_value = {{ alias }}.identifier_value
-        )
     )
 {%- endmacro %}

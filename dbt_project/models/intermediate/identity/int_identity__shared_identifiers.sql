@@ -22,21 +22,11 @@ changed as (
 ),
 
 -- every record holding a changed identifier: what it was seen beside
-scope_records as (
-    select distinct s.source, s.record_key
-    from {{ ref('int_identity__identifiers_screened') }} as s
-    inner join changed as c on c.identifier_type = s.identifier_type and c.identifier_value = s.identifier_value
-    where s.status = 'ok'
-),
-
 screened as (
-    select s.*
-    from {{ ref('int_identity__identifiers_screened') }} as s
-    inner join scope_records as r on r.source = s.source and r.record_key = s.record_key
-    where s.status = 'ok'
+    select * from {{ ref('int_identity__changed_neighbourhood') }}
 ),
 {% else %}
--- depends_on: {{ ref('int_identity__changed_identifiers') }}
+-- depends_on: {{ ref('int_identity__changed_neighbourhood') }}
 screened as (
     select * from {{ ref('int_identity__identifiers_screened') }}
     where status = 'ok'
