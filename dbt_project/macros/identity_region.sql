@@ -48,6 +48,23 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The records (source, record_key) holding an ok observation of one of `identifiers`. -#}
+{% macro identity_records_holding(identifiers) -%}
+    select distinct o.source, o.record_key
+    from {{ ref('int_identity__identifiers_screened') }} as o
+    inner join {{ identifiers }} as i
+        on i.identifier_type = o.identifier_type and i.identifier_value = o.identifier_value
+    where o.status = 'ok'
+{%- endmacro %}
+
+{#- No identifiers: what the region models hold on a full build. -#}
+{% macro identity_no_identifiers() -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as identifier_type,
+        cast(null as {{ dbt.type_string() }}) as identifier_value
+    where 1 = 0
+{%- endmacro %}
+
 {#- The ok observations of the records in the relation `records` (source, record_key), with
     only the columns the graph reads: a region's records are spread over the whole table,
     and every column kept is a column read for every row (none: no rows, same columns). -#}

@@ -4,6 +4,7 @@
 -- weak identifier, so every ok identifier of such a record counts. Empty on a full build.
 
 -- depends_on: {{ ref('int_identity__resolution_starts') }}
+-- depends_on: {{ ref('int_identity__identifiers_screened') }}
 {%- set incremental = identity_is_incremental() %}
 {%- if incremental %}
 {%- set since = run_query("select max(resolved_through) from "
@@ -33,9 +34,7 @@ final as (
 )
 {% else %}
 final as (
-    select identifier_type, identifier_value
-    from {{ ref('int_identity__identifiers_screened') }}
-    where 1 = 0
+    {{ identity_no_identifiers() }}
 )
 {% endif %}
 

@@ -9,11 +9,7 @@ with
 
 {% if incremental %}
 records as (
-    select distinct o.source, o.record_key
-    from {{ ref('int_identity__identifiers_screened') }} as o
-    inner join {{ ref('int_identity__changed_identifiers') }} as c
-        on c.identifier_type = o.identifier_type and c.identifier_value = o.identifier_value
-    where o.status = 'ok'
+    {{ identity_records_holding(ref('int_identity__changed_identifiers')) }}
 ),
 
 final as (

@@ -84,9 +84,7 @@ final as (
 )
 {% else %}
 final as (
-    select identifier_type, identifier_value
-    from {{ ref('int_identity__changed_identifiers') }}
-    where 1 = 0
+    {{ identity_no_identifiers() }}
 )
 {% endif %}
 

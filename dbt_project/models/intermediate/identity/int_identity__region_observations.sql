@@ -33,10 +33,7 @@ unchanged_region as (
 ),
 
 records_of_unchanged as (
-    select distinct o.source, o.record_key
-    from {{ ref('int_identity__identifiers_screened') }} as o
-    inner join unchanged_region as r on r.identifier_type = o.identifier_type and r.identifier_value = o.identifier_value
-    where o.status = 'ok'
+    {{ identity_records_holding('unchanged_region') }}
 ),
 
 other_records as (
