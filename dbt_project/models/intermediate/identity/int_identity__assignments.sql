@@ -2,18 +2,13 @@
 -- moved. Incremental: a run rewrites only identifiers that are new or changed profile.
 {{ config(materialized='incremental', full_refresh=false, unique_key=['identifier_type', 'identifier_value']) }}
 
--- depends_on: {{ ref('int_identity__region_identifiers') }}
-
 with
 
--- an incremental build of the graph moved only the region's identifiers
+-- this build's nodes: on an incremental build, only the region's identifiers can move
 current_assignments as (
-    select a.identifier_type, a.identifier_value, a.profile_id
-    from {{ ref('int_identity__nodes_assigned') }} as a
-    {% if identity_is_incremental() %}
-    inner join {{ ref('int_identity__region_identifiers') }} as r
-        on r.identifier_type = a.identifier_type and r.identifier_value = a.identifier_value
-    {% endif %}
+    select n.identifier_type, n.identifier_value, r.profile_id
+    from {{ ref('int_identity__nodes_resolved') }} as r
+    inner join {{ ref('int_identity__nodes') }} as n on n.node_id = r.node_id
 ),
 
 {% if is_incremental() %}
