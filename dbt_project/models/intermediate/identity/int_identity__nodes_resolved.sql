@@ -6,6 +6,8 @@
 -- component again when any of it changes, since the split depends on all of it.
 with
 
+-- each read once: the split CTEs below name the tables themselves, since DuckDB copies
+-- a CTE whole before the query runs when two parts of it read the CTE
 nodes as (
     select * from {{ ref('int_identity__nodes') }}
 ),
@@ -41,7 +43,7 @@ split_keys as (
     select c.node_id, {{ identifier_key('n.identifier_type', 'n.identifier_value', 'cmp_') }} as component_key
     from {{ ref('int_identity__components') }} as c
     inner join {{ ref('int_identity__components_limited') }} as l on l.node_id = c.node_id
-    inner join nodes as n on n.node_id = c.component_id
+    inner join {{ ref('int_identity__nodes') }} as n on n.node_id = c.component_id
     where l.was_split
 ),
 
@@ -57,7 +59,7 @@ split_hits as (
         'held_apart',
         'equally near ' || cast(nearest_seed_count as varchar)
             || ' values it had to be split between: kept in a profile of its own'
-    from components
+    from {{ ref('int_identity__components_limited') }}
     where was_split and best_seed_count > 1
 ),
 
