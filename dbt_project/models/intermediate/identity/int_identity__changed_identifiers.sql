@@ -6,11 +6,7 @@
 -- depends_on: {{ ref('int_identity__resolution_starts') }}
 -- depends_on: {{ ref('int_identity__identifiers_screened') }}
 {%- set incremental = identity_is_incremental() %}
-{%- if incremental %}
-{%- set since = run_query("select max(resolved_through) from "
-    ~ identity_kept_relation('int_identity__resolutions')).columns[0].values()[0] %}
-{%- set since = "cast('" ~ (since if since is not none else "1900-01-01") ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
-{%- endif %}
+{%- set resolutions = identity_kept_relation('int_identity__resolutions') if incremental else none %}
 
 with
 
@@ -18,12 +14,13 @@ with
 changed_records as (
     select source, record_key
     from {{ ref('int_identity__identifiers_screened') }}
-    where last_loaded_at > {{ since }}
+    where {{ landed_after('last_loaded_at', resolutions, 'resolved_through') }}
     union
     select source, record_key
     from {{ source_or_empty('traits', {'source': 'varchar', 'record_key': 'varchar', 'trait': 'varchar',
         '_cdp_loaded_at': 'timestamp'}) }} as t
-    where t._cdp_loaded_at > {{ since }} and t.trait in ('first_name', 'last_name')
+    where t.trait in ('first_name', 'last_name')
+        and {{ landed_after('t._cdp_loaded_at', resolutions, 'resolved_through') }}
 ),
 
 final as (
