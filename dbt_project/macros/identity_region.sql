@@ -48,13 +48,16 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The records (source, record_key) holding an ok observation of one of `identifiers`. -#}
-{% macro identity_records_holding(identifiers) -%}
-    select distinct o.source, o.record_key
+{#- The hashes of the records that observe one of `identifiers` (identifier_type,
+    identifier_value), and perhaps of a few others: hashes can collide, so a caller keeps
+    the records that match by value. This pass over every observation reads two integer
+    columns, where matching by value reads the strings of every row. -#}
+{% macro identity_candidate_records(identifiers) -%}
+    select distinct o.record_hash
     from {{ ref('int_identity__identifiers_screened') }} as o
-    inner join {{ identifiers }} as i
-        on i.identifier_type = o.identifier_type and i.identifier_value = o.identifier_value
-    where o.status = 'ok'
+    where o.identifier_hash in (
+        select {{ identity_hash(['i.identifier_type', 'i.identifier_value']) }} from {{ identifiers }} as i
+    )
 {%- endmacro %}
 
 {#- No identifiers: what the region models hold on a full build. -#}
@@ -65,18 +68,41 @@
     where 1 = 0
 {%- endmacro %}
 
-{#- The ok observations of the records in the relation `records` (source, record_key), with
-    only the columns the graph reads: a region's records are spread over the whole table,
-    and every column kept is a column read for every row (none: no rows, same columns). -#}
+{#- The ok observations of the records whose hash is in the relation `records` (record_hash),
+    with only the columns the graph reads: a region's records are spread over the whole
+    table, and every column kept is a column read for every row (none: no rows, same
+    columns). A caller matches the records by value: hashes can collide. -#}
 {% macro identity_observations_of(records) -%}
     select o.source, o.record_key, o.identifier_type, o.identifier_value, o.priority, o.observed_at
     from {{ ref('int_identity__identifiers_screened') }} as o
     {%- if records is none %}
     where 1 = 0
     {%- else %}
-    inner join {{ records }} as r on r.source = o.source and r.record_key = o.record_key
-    where o.status = 'ok'
+    where o.status = 'ok' and o.record_hash in (select record_hash from {{ records }})
     {%- endif %}
+{%- endmacro %}
+
+{#- A 64-bit integer hash of the columns, kept beside the observations so that the region's
+    lookups among all of them probe integers. DuckDB's hash may change between its
+    versions: a new version makes the next build full (orchestration/dbt/build_inputs.py).
+    CDP_IDENTITY_HASH_BUCKETS (tests only, for a warehouse's whole life) folds the hashes
+    into that many values, so that nearly all collide and only matching by value is left. -#}
+{% macro identity_hash(columns) -%}
+    {%- set hashed = adapter.dispatch('identity_hash', project_name)(columns) -%}
+    {%- set buckets = env_var('CDP_IDENTITY_HASH_BUCKETS', '') -%}
+    {%- if buckets -%}
+        ({{ hashed }} % {{ buckets | int }})
+    {%- else -%}
+        {{ hashed }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__identity_hash(columns) -%}
+    xxhash64({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro duckdb__identity_hash(columns) -%}
+    cast(hash({{ columns | join(', ') }}) >> 1 as bigint)
 {%- endmacro %}
 
 {#- pre_hook of a kept model: take out the rows the build replaces (the region's on an

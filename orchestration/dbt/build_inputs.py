@@ -6,7 +6,7 @@ them and the dbt project itself; when they match the last successful full build,
 the models tagged `moves_with_clock` (segments with relative windows, and what reads
 them) can differ, and only those are built.
 
-The rules and the project alone are the build's definition. Incremental models add only
+The rules, the project and DuckDB's version are the build's definition. Incremental models add only
 what landed since their last build, which equals a rebuild only while the definition
 stays the same: when it changed, the build runs with `--full-refresh`.
 """
@@ -84,7 +84,9 @@ def fingerprint(warehouse: Path, manifest: dict) -> tuple[str, str] | None:
             return None
         landed = _landed_digest(con)
         replaced = _replaced_tables(con)
-    project = _project_digest(manifest)
+    # the engine too: a kept table may hold values only this version computes the same
+    # way (the identity models' hashes)
+    project = _digest({"project": _project_digest(manifest), "engine": duckdb.__version__})
     rules = [entry for entry in landed if entry[0] in replaced]
     return _digest({"landed": landed, "project": project}), _digest({"rules": rules, "project": project})
 

@@ -10,7 +10,7 @@ with
 {% if is_incremental() %}
 landed as (
     select * from {{ ref('stg_segment__event_copies') }}
-    where {{ landed_since_last_build('loaded_at', 'loaded_at') }}
+    where {{ landed_since_last_build('_cdp_loaded_at', 'loaded_at') }}
 ),
 
 -- the first copy of a messageId is new only if no earlier copy is held: deduplicating

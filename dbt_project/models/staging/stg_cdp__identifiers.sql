@@ -1,7 +1,8 @@
 -- Identifier observations as landed, one row per copy of a record; an event copy that is
 -- not kept (stg_segment__dropped_copies) observes nothing. Copies are folded into one
 -- observation by int_identity__identifiers_screened, which does it incrementally: a
--- filter on _cdp_loaded_at reaches the raw table through this view.
+-- filter on _cdp_loaded_at, as the raw table holds it, reaches that table's scan through
+-- this view and skips all but the new rows; a filter on the cast loaded_at reads them all.
 with
 
 source as (
@@ -20,7 +21,8 @@ final as (
         identifier_value,
         invalid_reason,
         cast(observed_at as timestamp) as observed_at,
-        cast(_cdp_loaded_at as timestamp) as loaded_at
+        cast(_cdp_loaded_at as timestamp) as loaded_at,
+        _cdp_loaded_at
     from source as s
     where {{ not_from_a_dropped_copy('s') }}
 )

@@ -40,7 +40,10 @@ final as (
         properties,
         _cdp_file as source_file,
         _cdp_line as source_line,
-        cast(_cdp_loaded_at as timestamp) as loaded_at
+        cast(_cdp_loaded_at as timestamp) as loaded_at,
+        -- as landed: an incremental filter on it reaches the raw table's scan (on the cast
+        -- loaded_at it reads every row)
+        _cdp_loaded_at
     from source
 )
 

@@ -8,12 +8,28 @@
 with
 
 {% if incremental %}
+changed as (
+    select * from {{ ref('int_identity__changed_identifiers') }}
+),
+
+candidate_records as (
+    {{ identity_candidate_records('changed') }}
+),
+
+candidates as (
+    {{ identity_observations_of('candidate_records') }}
+),
+
 records as (
-    {{ identity_records_holding(ref('int_identity__changed_identifiers')) }}
+    select distinct c.source, c.record_key
+    from candidates as c
+    inner join changed as i on i.identifier_type = c.identifier_type and i.identifier_value = c.identifier_value
 ),
 
 final as (
-    {{ identity_observations_of('records') }}
+    select c.*
+    from candidates as c
+    inner join records as r on r.source = c.source and r.record_key = c.record_key
 )
 {% else %}
 final as (

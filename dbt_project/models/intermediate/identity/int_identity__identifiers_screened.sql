@@ -16,7 +16,7 @@ with
 landed as (
     select * from {{ ref('stg_cdp__identifiers') }}
     {% if is_incremental() %}
-    where {{ landed_since_last_build('loaded_at', 'last_loaded_at') }}
+    where {{ landed_since_last_build('_cdp_loaded_at', 'last_loaded_at') }}
     {% endif %}
 ),
 
@@ -132,7 +132,10 @@ final as (
         end as status,
         coalesce(i.invalid_reason, b.detail) as status_detail,
         i.invalid_reason,
-        i.last_loaded_at
+        i.last_loaded_at,
+        -- integer keys the identity region looks observations up by (identity_candidate_records)
+        {{ identity_hash(['i.identifier_type', 'i.identifier_value']) }} as identifier_hash,
+        {{ identity_hash(['i.source', 'i.record_key']) }} as record_hash
     from identifiers as i
     left join identifier_types as t on t.identifier_type = i.identifier_type
     left join blocked as b on b.identifier_type = i.identifier_type and b.identifier_value = i.identifier_value

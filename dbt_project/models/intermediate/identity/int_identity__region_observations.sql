@@ -21,8 +21,7 @@ known_records as (
     inner join region as r on r.identifier_type = n.identifier_type and r.identifier_value = n.identifier_value
 ),
 
--- the rest are records of region identifiers that did not change: usually few, so their
--- pass over the observations probes a small table
+-- the rest are records of region identifiers that did not change and hold no changed one
 unchanged_region as (
     select r.*
     from region as r
@@ -32,14 +31,19 @@ unchanged_region as (
     )
 ),
 
-records_of_unchanged as (
-    {{ identity_records_holding('unchanged_region') }}
+candidate_records as (
+    {{ identity_candidate_records('unchanged_region') }}
+),
+
+candidates as (
+    {{ identity_observations_of('candidate_records') }}
 ),
 
 other_records as (
-    select u.source, u.record_key
-    from records_of_unchanged as u
-    where not exists (select 1 from known_records as k where k.source = u.source and k.record_key = u.record_key)
+    select distinct c.source, c.record_key
+    from candidates as c
+    inner join unchanged_region as u on u.identifier_type = c.identifier_type and u.identifier_value = c.identifier_value
+    where not exists (select 1 from known_records as k where k.source = c.source and k.record_key = c.record_key)
 ),
 
 final as (
@@ -47,7 +51,9 @@ final as (
     from {{ ref('int_identity__changed_neighbourhood') }} as n
     inner join known_records as k on k.source = n.source and k.record_key = n.record_key
     union all
-    {{ identity_observations_of('other_records') }}
+    select c.*
+    from candidates as c
+    inner join other_records as o on o.source = c.source and o.record_key = c.record_key
 )
 {% else %}
 final as (
