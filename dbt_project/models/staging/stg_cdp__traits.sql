@@ -1,20 +1,8 @@
 with
 
-source as (
-    select * from {{ source_or_empty('traits', {
-        'source': 'varchar', 'record_key': 'varchar', 'trait': 'varchar', 'value': 'varchar',
-        'observed_at': 'timestamp', '_cdp_file': 'varchar', '_cdp_loaded_at': 'timestamp'}) }}
-),
-
--- an event copy that is not kept says nothing about the person (stg_segment__dropped_copies)
-kept as (
-    select s.*
-    from source as s
-    where {{ not_from_a_dropped_copy('s') }}
-),
-
+-- the first copy landed of each record, trait and value as it arrived
 deduplicated as (
-    {{ deduplicate('kept', 'source, record_key, trait, value', '_cdp_loaded_at, _cdp_file') }}
+    {{ deduplicate(ref('stg_cdp__trait_copies'), 'source, record_key, trait, raw_value', '_cdp_loaded_at, _cdp_file') }}
 ),
 
 final as (
@@ -22,8 +10,8 @@ final as (
         source,
         record_key,
         trait,
-        nullif(trim(value), '') as value,
-        cast(observed_at as timestamp) as observed_at
+        value,
+        observed_at
     from deduplicated
 )
 

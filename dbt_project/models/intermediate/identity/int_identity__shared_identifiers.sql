@@ -79,23 +79,27 @@ weak_types as (
     select identifier_type from {{ ref('stg_cdp__identifier_types') }} where weak
 ),
 
-record_names as (
-    select
-        source,
-        record_key,
-        lower(max(case when trait = 'first_name' then value end)) || ' '
-            || lower(max(case when trait = 'last_name' then value end)) as full_name
-    from {{ ref('stg_cdp__traits') }}
-    where trait in ('first_name', 'last_name')
-    group by source, record_key
-),
-
--- only the records that hold a weak identifier need their anchor: ranking every record's
--- identifiers was 6 of the model's 7 s at 11M events, none of which carried a phone
+-- only the records that hold a weak identifier need their anchor and their name: ranking
+-- every record's identifiers was 6 of the model's 7 s at 11M events, none of which
+-- carried a phone
 weak_records as (
     select distinct s.source, s.record_key
     from screened as s
     inner join weak_types as w on w.identifier_type = s.identifier_type
+),
+
+-- from the copies, which the join on the record reaches before any deduplication (the
+-- largest value of a copy is the largest of the record's values)
+record_names as (
+    select
+        t.source,
+        t.record_key,
+        lower(max(case when t.trait = 'first_name' then t.value end)) || ' '
+            || lower(max(case when t.trait = 'last_name' then t.value end)) as full_name
+    from {{ ref('stg_cdp__trait_copies') }} as t
+    inner join weak_records as r on r.source = t.source and r.record_key = t.record_key
+    where t.trait in ('first_name', 'last_name')
+    group by t.source, t.record_key
 ),
 
 -- the strongest non-weak identifier of such a record: what a weak one would join
