@@ -19,7 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-CHUNK_ROWS = 500_000
+# Two chunks parse at once while dlt writes a third (ingestion/landing.py): 250k rows each
+# keep that within what one 500k chunk at a time and the next in parse used to hold.
+CHUNK_ROWS = 250_000
 BLOCK_BYTES = 128 << 20  # bounded memory whatever the file size
 
 

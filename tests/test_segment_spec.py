@@ -25,9 +25,9 @@ REJECTED = {3: "neither userId nor anonymousId", 5: "neither userId nor anonymou
 
 def parse_lines(lines: list[str]):
     config = load_config(REPO / "cdp.yml")
-    parser = ChunkParser("events", config.sources["events"], config.identity, LOADED_AT)
+    parser = ChunkParser("events", config.sources["events"], config.identity)
     try:
-        return parser.parse(pa.table({"_cdp_line": list(range(1, len(lines) + 1)), "_cdp_raw": lines})).as_arrow()
+        return parser.parse(pa.table({"_cdp_line": list(range(1, len(lines) + 1)), "_cdp_raw": lines}), LOADED_AT).as_arrow()
     finally:
         parser.close()
 
@@ -37,10 +37,10 @@ def parsed():
     if not FIXTURE.exists():
         pytest.skip("shared fixtures not beside the repository")
     config = load_config(REPO / "cdp.yml")
-    parser = ChunkParser("events", config.sources["events"], config.identity, LOADED_AT)
+    parser = ChunkParser("events", config.sources["events"], config.identity)
     try:
         (chunk,) = list(read_file(FIXTURE, "segment"))
-        return parser.parse(chunk).as_arrow()
+        return parser.parse(chunk, LOADED_AT).as_arrow()
     finally:
         parser.close()
 
