@@ -7,7 +7,8 @@ import dagster as dg
 from cdp.config import load_config
 from cdp.settings import export_settings, load_settings
 from orchestration.activation.assets import build_activation_assets
-from orchestration.dbt.assets import build_dbt_assets, dbt_resource
+from orchestration.dbt.assets import build_dbt_assets
+from orchestration.dbt.resource import dbt_resource
 from orchestration.jobs import full_run_job
 from orchestration.landing.assets import build_landing_assets
 from orchestration.publish.assets import build_publish_asset

@@ -17,7 +17,7 @@ from cdp.settings import load_settings
 from orchestration.dbt import build_inputs
 from orchestration.dbt.identity_report import identity_metadata
 from orchestration.dbt.segment_report import segment_metadata
-from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable, dbt_project
+from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_project
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.retries import retry_if_transient
 
@@ -164,6 +164,3 @@ def build_dbt_assets() -> dg.AssetsDefinition:
 
     return cdp_dbt_models
 
-
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())
