@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import duckdb
+
+from quality.runner import validate_query
+from quality.suites import LANDED
 from tests.conftest import make_workspace
 
 
@@ -36,3 +40,36 @@ def test_checks_pass_and_report_on_clean_sample_data(sample_run):
     workspace, result = sample_run
     assert "FAILED CHECK" not in result.stderr
     assert (workspace.root / "published" / "cdp_published.duckdb").exists()
+
+
+def test_text_rules_find_each_bad_value(tmp_path):
+    """Text columns reach GX Arrow-backed (quality/runner.py): a null, a value outside the
+    set and a value that does not match still fail, with the offending rows as samples."""
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.sql("create schema raw")
+        con.sql("""create table raw.events as select * from (values
+            ('m1', 'track', 'a1', null, timestamptz '2026-01-01 10:00:00+00'),
+            (null, 'page', 'a2', 'u2', timestamptz '2026-01-02 10:00:00+00'),
+            ('m3', 'bogus', null, 'u3', timestamptz '2026-01-03 10:00:00+00')
+        ) as t(message_id, type, anonymous_id, user_id, timestamp)""")
+        con.sql("alter table raw.events add column _cdp_loaded_at timestamptz default now()")
+        con.sql("""create table raw.identifiers as select * from (values
+            ('crm', 'c1', 'ann@mail.org', 'ann@mail.org'),
+            ('crm', 'c2', 'bo at mail', 'bo at mail')
+        ) as t(source, record_key, raw_value, identifier_value)""")
+        con.sql("alter table raw.identifiers add column identifier_type varchar default 'email'")
+        con.sql("alter table raw.identifiers add column _cdp_loaded_at timestamptz default now()")
+
+    outcomes = {}
+    for suite in LANDED:
+        if suite.asset in (["raw", "events"], ["raw", "identifiers"]):
+            result = validate_query(warehouse, suite.name, suite.sql, suite.expectations)
+            outcomes.update({(e.expectation, e.column): e for e in result.expectations})
+    assert outcomes[("expect_column_values_to_not_be_null", "message_id")].unexpected == 1
+    assert outcomes[("expect_column_values_to_not_be_null", "message_id")].sample[0]["type"] == "page"
+    assert outcomes[("expect_column_values_to_be_in_set", "type")].unexpected == 1
+    assert outcomes[("expect_column_values_to_be_in_set", "type")].sample[0]["message_id"] == "m3"
+    assert outcomes[("expect_column_values_to_be_in_set", "has_identifier")].unexpected == 0
+    assert outcomes[("expect_column_values_to_match_regex", "identifier_value")].unexpected == 1
+    assert outcomes[("expect_column_values_to_match_regex", "identifier_value")].sample[0]["record_key"] == "c2"
