@@ -43,8 +43,8 @@ def test_checks_pass_and_report_on_clean_sample_data(sample_run):
 
 
 def test_text_rules_find_each_bad_value(tmp_path):
-    """Text columns reach GX Arrow-backed (quality/runner.py): a null, a value outside the
-    set and a value that does not match still fail, with the offending rows as samples."""
+    """A null, a value outside the set and a value that does not match each fail their
+    rule, with the offending row as the sample."""
     warehouse = tmp_path / "w.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.sql("create schema raw")
