@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 
 import dlt
 import pyarrow as pa
@@ -86,17 +86,21 @@ def _parse(parser: ChunkParser, loaded_at: datetime, chunk: pa.Table, origin: st
 
 
 class ParserPool:
-    """One parser of a source for each parse that may run at once, each reused across chunks
-    and files; a chunk takes one that is idle."""
+    """Parsers of one source, each reused across chunks and files. A parse takes an idle
+    one, or makes one when none is: no more than the parses running at once, and none for
+    a source with nothing new (each is a DuckDB of its own)."""
 
-    def __init__(self, name: str, source: SourceConfig, identity: IdentityConfig, size: int):
+    def __init__(self, name: str, source: SourceConfig, identity: IdentityConfig):
+        self._make = partial(ChunkParser, name, source, identity)
         self._idle: SimpleQueue[ChunkParser] = SimpleQueue()
-        self._parsers = [ChunkParser(name, source, identity) for _ in range(size)]
-        for parser in self._parsers:
-            self._idle.put(parser)
+        self._parsers: list[ChunkParser] = []
 
     def parse(self, loaded_at: datetime, chunk: pa.Table, origin: str) -> ChunkOutputs:
-        parser = self._idle.get()
+        try:
+            parser = self._idle.get_nowait()
+        except Empty:
+            parser = self._make()
+            self._parsers.append(parser)
         try:
             return _parse(parser, loaded_at, chunk, origin)
         finally:
@@ -154,7 +158,7 @@ def _file_resource(name: str, source: SourceConfig, identity: IdentityConfig, la
     def read_files() -> Iterator[object]:
         seen: dict[str, str] = dlt.current.resource_state().setdefault("files", {})
         counts = stats.sources.setdefault(name, SourceStats())
-        parsers = ParserPool(name, source, identity, PARSE_WORKERS)
+        parsers = ParserPool(name, source, identity)
 
         def tasks() -> Iterator[Callable[[], object]]:
             # One stream of tasks over all new files, so the next file is read and parsed
