@@ -73,16 +73,16 @@ class ChunkOutputs:
 
 
 def _parse(parser: ChunkParser, loaded_at: datetime, chunk: pa.Table, origin: str) -> ChunkOutputs:
-    parsed = parser.parse(chunk, loaded_at)
     lineage = {"_cdp_file": origin, "_cdp_loaded_at": loaded_at}
-    constants = {
+    parsed = parser.parse(chunk, loaded_at, {
         "records": lineage,
         "identifiers": {"source": parser.name, **lineage},
         "traits": {"source": parser.name, **lineage},
         "rejected": {"source": parser.name, "file": origin, "loaded_at": loaded_at},
-    }
-    tables = [(OUTPUT_TABLES[output], parsed.table(output, **columns)) for output, columns in constants.items() if parsed.rows[output]]
-    return ChunkOutputs(chunk.num_rows, parsed.rows, tables)
+    })
+    rows = parsed.rows()
+    tables = [(table_name, getattr(parsed, output)) for output, table_name in OUTPUT_TABLES.items() if rows[output]]
+    return ChunkOutputs(chunk.num_rows, rows, tables)
 
 
 class ParserPool:

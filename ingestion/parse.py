@@ -12,6 +12,7 @@ Every chunk's rows come out exactly once: as a record or as a rejected row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,37 +29,31 @@ OUTPUT_TABLES = {"records": None, "identifiers": "identifiers", "traits": "trait
 
 @dataclass
 class ParsedTables:
+    """What one chunk became, as Arrow."""
+
     records: pa.Table
     identifiers: pa.Table
     traits: pa.Table
     rejected: pa.Table
 
+    def rows(self) -> dict[str, int]:
+        return {output: getattr(self, output).num_rows for output in OUTPUT_TABLES}
 
-@dataclass
-class ParsedChunk:
-    """What one chunk became: four tables held in the parser's DuckDB until its next parse()."""
 
-    parser: ChunkParser
-    rows: dict[str, int]
+def _arrow(relation: duckdb.DuckDBPyRelation, constants: Mapping[str, object]) -> pa.Table:
+    """A relation as Arrow, with constant columns (lineage) added.
 
-    def table(self, output: str, **constants: object) -> pa.Table:
-        """One output as Arrow, with constant columns (lineage) added.
-
-        Timestamps (UTC, naive in the parser) leave as UTC-aware: dlt stores them with a
-        time zone and would otherwise label every value itself, in Python's thread."""
-        con = self.parser.con
-        relation = con.sql(
-            f"select *{''.join(f', {_sql_literal(value)} as {tabular.quote(name)}' for name, value in constants.items())}"
-            f" from out_{output}"
+    Timestamps (UTC, naive in the parser) leave as UTC-aware: dlt stores them with a
+    time zone and would otherwise label every value itself, in Python's thread."""
+    if constants:
+        relation = relation.select(
+            "*" + "".join(f", {_sql_literal(value)} as {tabular.quote(name)}" for name, value in constants.items())
         )
-        columns = [
-            f"{tabular.quote(name)}::timestamptz as {tabular.quote(name)}" if str(kind) == "TIMESTAMP" else tabular.quote(name)
-            for name, kind in zip(relation.columns, relation.types)
-        ]
-        return relation.select(", ".join(columns)).to_arrow_table()
-
-    def as_arrow(self) -> ParsedTables:
-        return ParsedTables(**{output: self.table(output) for output in OUTPUT_TABLES})
+    columns = [
+        f"{tabular.quote(name)}::timestamptz as {tabular.quote(name)}" if str(kind) == "TIMESTAMP" else tabular.quote(name)
+        for name, kind in zip(relation.columns, relation.types)
+    ]
+    return relation.select(", ".join(columns)).to_arrow_table()
 
 
 def _sql_literal(value: object) -> str:
@@ -89,13 +84,21 @@ class ChunkParser:
         self.con.close()
 
     def release(self) -> None:
-        """Free the last chunk's tables (its outputs included) while the parser waits for the next."""
+        """Free the last chunk's tables while the parser waits for the next."""
         for (table,) in self.con.sql("select table_name from duckdb_tables() where temporary").fetchall():
             self.con.sql(f"drop table {tabular.quote(table)}")
-        self.con.unregister("chunk")
+        for view in ("chunk", "out_records", "slow_identifiers"):
+            self.con.unregister(view)
 
-    def parse(self, chunk: pa.Table, loaded_at: datetime) -> ParsedChunk:
-        """The chunk's outputs, held until the next parse; `loaded_at` stamps a row without its own time."""
+    def parse(
+        self, chunk: pa.Table, loaded_at: datetime, constants: Mapping[str, Mapping[str, object]] | None = None
+    ) -> ParsedTables:
+        """The chunk's four outputs; `loaded_at` stamps a row without its own time, and
+        `constants` adds columns (lineage) to an output, by output name.
+
+        Each output goes straight from its query to Arrow: the records are read back from
+        their Arrow table, not kept in a temporary table as well."""
+        constants = constants or {}
         con = self.con
         con.register("chunk", chunk)
         stamp = _sql_literal(loaded_at)
@@ -114,28 +117,29 @@ class ChunkParser:
             record_sql = tabular.record_projection(self.source, present)
         con.sql(f"create or replace temp view checked as select *, {reason} as _cdp_reject_reason from parsed")
         con.sql("create or replace temp view accepted as select * from checked where _cdp_reject_reason is null")
-        con.sql(f"create or replace temp table out_records as {record_sql}")
-        self.record_columns = {c[0] for c in con.sql("describe out_records").fetchall()}
-        con.sql(
-            """create or replace temp table out_rejected as
-            select _cdp_line as line, _cdp_raw as raw_record, _cdp_reject_reason as reason
-            from checked where _cdp_reject_reason is not null order by 1"""
+        records = _arrow(con.sql(record_sql), constants.get("records", {}))
+        con.register("out_records", records)
+        self.record_columns = set(records.column_names)
+        rejected = _arrow(
+            con.sql(
+                """select _cdp_line as line, _cdp_raw as raw_record, _cdp_reject_reason as reason
+                from checked where _cdp_reject_reason is not null order by 1"""
+            ),
+            constants.get("rejected", {}),
         )
-        self._identifiers(stamp)
-        self._traits(stamp)
-        (counts,) = con.sql(
-            "select " + ", ".join(f"(select count(*) from out_{output})" for output in OUTPUT_TABLES)
-        ).fetchall()
-        return ParsedChunk(self, dict(zip(OUTPUT_TABLES, counts)))
+        identifiers = _arrow(self._identifiers(stamp), constants.get("identifiers", {}))
+        traits = _arrow(self._traits(stamp), constants.get("traits", {}))
+        return ParsedTables(records, identifiers, traits, rejected)
 
     def _observed_at(self, loaded_at: str) -> str:
         if self.source.format == "segment":
             return "timestamp"
         return tabular.quote(self.source.timestamp) if self.source.timestamp else loaded_at
 
-    def _identifiers(self, loaded_at: str) -> None:
+    def _identifiers(self, loaded_at: str) -> duckdb.DuckDBPyRelation:
         """One row per identifier value of a record. Ids are trimmed and plain emails accepted
-        in SQL, in the one statement that collects them; only the rest needs Python."""
+        in SQL, in the query that collects them; only the rest (phones, unusual emails) is
+        normalised in Python, once per distinct value, and joined in."""
         observed_at = self._observed_at(loaded_at)
         kinds = {id_type: rule.normalize for id_type, rule in self.identity.identifier_types.items()}
         parts = []
@@ -149,18 +153,18 @@ class ChunkParser:
             }.get(kinds[id_type], "null::varchar")
             parts.append(
                 f"""select {tabular.quote(self.record_key)} as record_key, {tabular.literal(id_type)} as identifier_type,
-                    {raw} as raw_value, {fast} as identifier_value, null::varchar as invalid_reason, {observed_at} as observed_at
+                    {raw} as raw_value, {fast} as identifier_value, {observed_at} as observed_at
                 from out_records where nullif(trim({raw}), '') is not null"""
             )
         if not parts:
-            parts = ["""select null::varchar as record_key, null::varchar as identifier_type, null::varchar as raw_value,
-                null::varchar as identifier_value, null::varchar as invalid_reason, null::timestamp as observed_at limit 0"""]
-        self.con.sql("create or replace temp table out_identifiers as " + "\nunion all\n".join(parts))
+            return self.con.sql(
+                """select null::varchar as record_key, null::varchar as identifier_type, null::varchar as raw_value,
+                null::varchar as identifier_value, null::varchar as invalid_reason, null::timestamp as observed_at limit 0"""
+            )
+        collected = "\nunion all\n".join(parts)
         slow = self.con.sql(
-            "select distinct identifier_type, raw_value from out_identifiers where identifier_value is null"
+            f"select distinct identifier_type, raw_value from ({collected}) where identifier_value is null"
         ).fetchall()
-        if not slow:
-            return
         region = self.identity.default_phone_region
         results = [normalize(kinds[id_type], raw, region) for id_type, raw in slow]
         self.con.register(
@@ -174,17 +178,17 @@ class ChunkParser:
                 }
             ),
         )
-        self.con.sql(
-            """update out_identifiers as i
-            set identifier_value = s.identifier_value, invalid_reason = s.invalid_reason
-            from slow_identifiers as s
-            where i.identifier_value is null and s.identifier_type = i.identifier_type and s.raw_value = i.raw_value"""
+        return self.con.sql(
+            f"""select i.record_key, i.identifier_type, i.raw_value,
+                coalesce(i.identifier_value, s.identifier_value) as identifier_value, s.invalid_reason, i.observed_at
+            from ({collected}) as i
+            left join slow_identifiers as s
+                on i.identifier_value is null and s.identifier_type = i.identifier_type and s.raw_value = i.raw_value"""
         )
 
-    def _traits(self, loaded_at: str) -> None:
+    def _traits(self, loaded_at: str) -> duckdb.DuckDBPyRelation:
         if self.source.format == "segment":
-            self.con.sql(f"create or replace temp table out_traits as {segment.TRAITS}")
-            return
+            return self.con.sql(segment.TRAITS)
         observed_at = self._observed_at(loaded_at)
         parts = [
             f"""select {tabular.quote(self.record_key)} as record_key, {tabular.literal(trait)} as trait,
@@ -195,4 +199,4 @@ class ChunkParser:
         ]
         if not parts:
             parts = ["select null::varchar as record_key, null::varchar as trait, null::varchar as value, null::timestamp as observed_at limit 0"]
-        self.con.sql("create or replace temp table out_traits as " + "\nunion all\n".join(parts))
+        return self.con.sql("\nunion all\n".join(parts))

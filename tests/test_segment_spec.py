@@ -27,7 +27,7 @@ def parse_lines(lines: list[str]):
     config = load_config(REPO / "cdp.yml")
     parser = ChunkParser("events", config.sources["events"], config.identity)
     try:
-        return parser.parse(pa.table({"_cdp_line": list(range(1, len(lines) + 1)), "_cdp_raw": lines}), LOADED_AT).as_arrow()
+        return parser.parse(pa.table({"_cdp_line": list(range(1, len(lines) + 1)), "_cdp_raw": lines}), LOADED_AT)
     finally:
         parser.close()
 
@@ -40,7 +40,7 @@ def parsed():
     parser = ChunkParser("events", config.sources["events"], config.identity)
     try:
         (chunk,) = list(read_file(FIXTURE, "segment"))
-        return parser.parse(chunk, LOADED_AT).as_arrow()
+        return parser.parse(chunk, LOADED_AT)
     finally:
         parser.close()
 
