@@ -82,7 +82,8 @@ LANDED = [
         asset=["raw", "identifiers"],
         landed_at_column=LANDED_AT,
         description="Every email that normalisation accepted has the shape local@domain.tld.",
-        sql="""select source, record_key, raw_value, identifier_value, _cdp_loaded_at from raw.identifiers
+        sql="""select source, record_key, coalesce(raw_value, identifier_value) as raw_value, identifier_value,
+                      _cdp_loaded_at from raw.identifiers
                where identifier_type = 'email' and identifier_value is not null""",
         expectations=[
             gxe.ExpectColumnValuesToMatchRegex(column="identifier_value", regex=r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"),

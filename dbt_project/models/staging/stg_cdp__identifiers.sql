@@ -17,7 +17,9 @@ final as (
         source,
         record_key,
         identifier_type,
-        raw_value,
+        -- landed only where normalising changed it (ingestion/parse.py); rows landed before
+        -- hold it always
+        coalesce(raw_value, identifier_value) as raw_value,
         identifier_value,
         invalid_reason,
         cast(observed_at as timestamp) as observed_at,
