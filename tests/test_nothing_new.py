@@ -4,12 +4,11 @@ brings back the full build. Landed rows are validated once, not on every run."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from orchestration.dbt.project import DBT_PROJECT_DIR
+from orchestration.dbt.assets import run_targets
 from tests.conftest import make_workspace, shipped_config
 from tests.test_segments import members, write_orders
 
@@ -34,10 +33,6 @@ def latest_check_metadata(workspace, key: list[str], check: str) -> dict:
         return {k: v.value for k, v in record.event.asset_check_evaluation.metadata.items()}
 
 
-def dbt_invocations() -> set[Path]:
-    return set((DBT_PROJECT_DIR / "target").glob("cdp_dbt_models-*"))
-
-
 def test_a_run_with_nothing_new_rebuilds_only_what_moves_with_the_clock(tmp_path):
     workspace = make_workspace(tmp_path)
     write_orders(workspace, "orders_1.jsonl", [
@@ -51,12 +46,12 @@ def test_a_run_with_nothing_new_rebuilds_only_what_moves_with_the_clock(tmp_path
     assert latest_check_metadata(workspace, *check)["rows_validated"] == 2
     profiles = workspace.query("select * from cdp.profiles order by profile_id")
 
-    before = dbt_invocations()
+    before = set(run_targets())
     again = workspace.cdp("run")
     assert again.returncode == 0, again.stderr[-3000:]
     assert CLOCK_ONLY in again.stdout + again.stderr
     # the first run's parse of the project, for this warehouse, is the one dbt starts from
-    (invocation,) = dbt_invocations() - before
+    (invocation,) = set(run_targets()) - before
     assert "Unable to do partial parsing" not in (invocation / "dbt.log").read_text()
     assert workspace.query("select * from cdp.profiles order by profile_id") == profiles
     assert "unchanged" in latest_metadata(workspace, ["cdp", "profiles"])

@@ -48,6 +48,7 @@ class CdpDbtTranslator(DagsterDbtTranslator):
         )
 
 
+TARGET_DIR = DBT_PROJECT_DIR / "target"
 PARTIAL_PARSE = "partial_parse.msgpack"
 
 # dagster-dbt gives each invocation a target folder of its own (about 6 MB: manifest,
@@ -55,13 +56,14 @@ PARTIAL_PARSE = "partial_parse.msgpack"
 KEEP_RUN_TARGETS = 20
 
 
+def run_targets() -> list[Path]:
+    """The per-invocation target folders of this asset."""
+    return [p for p in TARGET_DIR.glob("cdp_dbt_models-*") if p.is_dir()]
+
+
 def prune_run_targets(keep: int) -> None:
     """Delete all but the `keep` newest per-invocation target folders of this asset."""
-    folders = sorted(
-        (p for p in (DBT_PROJECT_DIR / "target").glob("cdp_dbt_models-*") if p.is_dir()),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
+    folders = sorted(run_targets(), key=lambda p: p.stat().st_mtime, reverse=True)
     for folder in folders[keep:]:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -76,7 +78,7 @@ def keep_partial_parse(invocation_target: Path) -> None:
     more in a larger project). The file is replaced whole, so a concurrent reader sees
     the old one or the new one."""
     written = DBT_PROJECT_DIR / invocation_target / PARTIAL_PARSE
-    kept = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE
+    kept = TARGET_DIR / PARTIAL_PARSE
     if not written.is_file() or (kept.is_file() and kept.stat().st_mtime_ns >= written.stat().st_mtime_ns):
         return
     staged = kept.with_name(f".{PARTIAL_PARSE}.{os.getpid()}")
