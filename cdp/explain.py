@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from cdp.config import CdpConfig
+from ingestion import segment
 from ingestion.normalize import normalize
 
 LINK_LIMIT = 50
@@ -27,13 +28,19 @@ def _normalise(config: CdpConfig, identifier_type: str, value: str) -> str:
 
 
 def _dropped_copies(con: duckdb.DuckDBPyConnection, identifier_type: str, value: str) -> list[str]:
-    """The message ids of event copies not kept that carried this identifier."""
+    """The message ids of event copies not kept that carried this identifier: as landed in
+    raw.identifiers, or, where normalising left it as it arrived, in an event column."""
+    columns = [column for column, kind in segment.IDENTIFIERS.items() if kind == identifier_type]
+    in_columns = "".join(f" union all select 'events', message_id, _cdp_loaded_at, _cdp_file from raw.events where {column} = $value"
+                         for column in columns)
     try:
         rows = con.sql(
-            "select distinct i.record_key from raw.identifiers as i "
-            "inner join staging.stg_segment__dropped_copies as d using (source, record_key, _cdp_loaded_at, _cdp_file) "
-            "where i.identifier_type = ? and i.identifier_value = ? order by 1 limit 5",
-            params=[identifier_type, value],
+            "select distinct record_key from ("
+            "select source, record_key, _cdp_loaded_at, _cdp_file from raw.identifiers "
+            f"where identifier_type = $type and identifier_value = $value{in_columns}) "
+            "inner join staging.stg_segment__dropped_copies using (source, record_key, _cdp_loaded_at, _cdp_file) "
+            "order by 1 limit 5",
+            params={"type": identifier_type, "value": value},
         ).fetchall()
     except duckdb.CatalogException:  # nothing landed yet, or a warehouse built before the model existed
         return []

@@ -3,7 +3,8 @@
 - records: the accepted rows, typed, with a record key (`_cdp_record_key`, or a
   Segment event's `message_id`)
 - identifiers: one row per identifier value seen on a record, normalised (and as it
-  arrived, where normalising changed it)
+  arrived, where normalising changed it); for the Segment events dbt reads, only the
+  values that normalising changed or found invalid
 - traits: one row per trait value seen on a record
 - rejected: every row that was not accepted, with the reason
 
@@ -74,6 +75,10 @@ class ChunkParser:
         self.identity = identity
         self.con = duckdb.connect()
         self.con.sql("set TimeZone = 'UTC'")
+        # The events dbt reads land only the identifiers that normalising changed or found
+        # invalid: stg_cdp__identifiers reads the rest from raw.events, as they arrived
+        # (a second copy of nearly every id was a third of what landing events loaded).
+        self.changed_identifiers_only = name == segment.EVENTS_SOURCE and source.format == "segment"
         if source.format == "segment":
             self.identifier_columns = segment.IDENTIFIERS
             self.record_key = segment.RECORD_KEY
@@ -156,10 +161,11 @@ class ChunkParser:
                 "id": f"trim({raw})",
                 "email": f"case when {fast_email_sql(f'lower(trim({raw}))')} then lower(trim({raw})) end",
             }.get(kinds[id_type], "null::varchar")
+            changed = f" and ({fast}) is distinct from {raw}" if self.changed_identifiers_only else ""
             parts.append(
                 f"""select {tabular.quote(self.record_key)} as record_key, {tabular.literal(id_type)} as identifier_type,
                     {raw} as raw_value, {fast} as identifier_value, {observed_at} as observed_at
-                from out_records where nullif(trim({raw}), '') is not null"""
+                from out_records where nullif(trim({raw}), '') is not null{changed}"""
             )
         if not parts:
             return self.con.sql(
@@ -192,7 +198,8 @@ class ChunkParser:
                 coalesce(i.identifier_value, s.identifier_value) as identifier_value, s.invalid_reason, i.observed_at
             from ({collected}) as i
             left join slow_identifiers as s
-                on i.identifier_value is null and s.identifier_type = i.identifier_type and s.raw_value = i.raw_value"""
+                on i.identifier_value is null and s.identifier_type = i.identifier_type and s.raw_value = i.raw_value
+            {"where s.identifier_value is distinct from i.raw_value" if self.changed_identifiers_only else ""}"""
         )
 
     def _traits(self, loaded_at: str) -> duckdb.DuckDBPyRelation:

@@ -14,6 +14,10 @@ import json
 
 from ingestion.tabular import JSON_ERROR, literal, quote
 
+# The Segment source the dbt models read (raw.events); other segment-format sources feed
+# the identity graph through raw.identifiers alone.
+EVENTS_SOURCE = "events"
+
 EVENT_TYPES = ("identify", "track", "page", "screen", "alias", "group")
 
 # Identifier columns of an event row and the identifier type each one is.

@@ -81,7 +81,9 @@ LANDED = [
         name="emails_are_parseable",
         asset=["raw", "identifiers"],
         landed_at_column=LANDED_AT,
-        description="Every email that normalisation accepted has the shape local@domain.tld.",
+        description="Every email in raw.identifiers that normalisation accepted has the shape local@domain.tld "
+                    "(Segment events land an email there only when normalising changed it; the rest passed a "
+                    "stricter check as they arrived).",
         sql="""select source, record_key, coalesce(raw_value, identifier_value) as raw_value, identifier_value,
                       _cdp_loaded_at from raw.identifiers
                where identifier_type = 'email' and identifier_value is not null""",

@@ -43,9 +43,8 @@ def test_emails_are_trimmed_and_lower_cased(workspace):
     assert emails
     assert all(email == email.strip().lower() for email in emails)
     # the sample writes one person's email in several spellings; they are one identifier
-    # (raw_value is landed only where it differs from the normalised value)
     raw_variants = workspace.scalar(
-        "select count(distinct coalesce(raw_value, identifier_value)) from raw.identifiers "
+        "select count(distinct raw_value) from staging.stg_cdp__identifiers "
         "where identifier_type = 'email' and identifier_value is not null"
     )
     assert raw_variants > len(emails)

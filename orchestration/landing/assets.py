@@ -19,7 +19,8 @@ from orchestration.retries import retry_if_transient
 
 RULE_TABLES = ("identifier_types", "identity_blocklist", "identity_overrides", "identity_caps", "segment_definitions", "trait_rules")
 DERIVED_DESCRIPTIONS = {
-    "identifiers": "Identifier observations from every source, normalised (and as they arrived, where normalising changed them).",
+    "identifiers": "Identifier observations from every source, normalised (and as they arrived, where normalising changed them); "
+                   "Segment events land only those that normalising changed or found invalid.",
     "traits": "Trait observations from every source.",
     "rejected_rows": "Landed rows that did not load, with file, line and reason.",
     "identifier_types": "cdp.yml identity.identifier_types.",
