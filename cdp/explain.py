@@ -30,19 +30,25 @@ def _normalise(config: CdpConfig, identifier_type: str, value: str) -> str:
 def _dropped_copies(con: duckdb.DuckDBPyConnection, identifier_type: str, value: str) -> list[str]:
     """The message ids of event copies not kept that carried this identifier: as landed in
     raw.identifiers, or, where normalising left it as it arrived, in an event column."""
-    columns = [column for column, kind in segment.IDENTIFIERS.items() if kind == identifier_type]
-    in_columns = "".join(f" union all select 'events', message_id, _cdp_loaded_at, _cdp_file from raw.events where {column} = $value"
-                         for column in columns)
+    landed = {row[0] for row in con.sql("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
+    seen = []
+    if "identifiers" in landed:
+        seen.append("select source, record_key, _cdp_loaded_at, _cdp_file from raw.identifiers "
+                    "where identifier_type = $type and identifier_value = $value")
+    if "events" in landed:
+        seen += [f"select 'events' as source, message_id as record_key, _cdp_loaded_at, _cdp_file from raw.events "
+                 f"where {column} = $value"
+                 for column, kind in segment.IDENTIFIERS.items() if kind == identifier_type]
+    if not seen:
+        return []
     try:
         rows = con.sql(
-            "select distinct record_key from ("
-            "select source, record_key, _cdp_loaded_at, _cdp_file from raw.identifiers "
-            f"where identifier_type = $type and identifier_value = $value{in_columns}) "
+            f"select distinct record_key from ({' union all '.join(seen)}) "
             "inner join staging.stg_segment__dropped_copies using (source, record_key, _cdp_loaded_at, _cdp_file) "
             "order by 1 limit 5",
-            params={"type": identifier_type, "value": value},
+            params={"type": identifier_type, "value": value} if "identifiers" in landed else {"value": value},
         ).fetchall()
-    except duckdb.CatalogException:  # nothing landed yet, or a warehouse built before the model existed
+    except duckdb.CatalogException:  # a warehouse built before the model existed
         return []
     return [row[0] for row in rows]
 
