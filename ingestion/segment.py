@@ -101,8 +101,12 @@ def _projection() -> str:
         for name, paths in nested.items()
         if paths
     )
-    # _cdp_error is computed once, a level down: the derived messageId reads it too
+    # _cdp_error is computed once, a level down: the derived messageId reads it too. The
+    # timestamp is parsed once here, where the chunk is materialised: the reject reason and
+    # the record read it (each parsed it again before).
     return f"""
+select *, try_cast(timestamp_raw as timestamptz) as timestamp_parsed
+from (
 select
     _cdp_line,
     _cdp_raw,
@@ -114,6 +118,7 @@ from (
         select _cdp_line, _cdp_raw, try(json_transform(_cdp_raw, '{shape}')) as v
         from chunk
     )
+)
 )
 """
 
@@ -131,7 +136,7 @@ case
     when type not in ({_TYPES}) then 'unknown type: ' || type
     when user_id is null and anonymous_id is null then 'neither userId nor anonymousId'
     when type = 'alias' and previous_id is null then 'alias without previousId'
-    when timestamp_raw is not null and try_cast(timestamp_raw as timestamptz) is null
+    when timestamp_raw is not null and timestamp_parsed is null
         then 'unparseable timestamp: ' || timestamp_raw
 end
 """
@@ -149,7 +154,7 @@ select
     user_id,
     previous_id,
     group_id,
-    coalesce(cast(try_cast(timestamp_raw as timestamptz) as timestamp), $loaded_at) as timestamp,
+    coalesce(cast(timestamp_parsed as timestamp), $loaded_at) as timestamp,
     email,
     phone,
     campaign_source,
