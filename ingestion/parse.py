@@ -77,7 +77,7 @@ class ChunkParser:
         self.con.sql("set TimeZone = 'UTC'")
         # The events dbt reads land only the identifiers that normalising changed or found
         # invalid: stg_cdp__identifiers reads the rest from raw.events, as they arrived
-        # (a second copy of nearly every id was a third of what landing events loaded).
+        # (a second copy of nearly every id: 2.4M of the 4.6M rows 2M benchmark events landed).
         self.changed_identifiers_only = name == segment.EVENTS_SOURCE and source.format == "segment"
         if source.format == "segment":
             self.identifier_columns = segment.IDENTIFIERS
