@@ -31,13 +31,14 @@ def _dropped_copies(con: duckdb.DuckDBPyConnection, identifier_type: str, value:
     """The message ids of event copies not kept that carried this identifier: as landed in
     raw.identifiers, or, where normalising left it as it arrived, in an event column."""
     landed = {row[0] for row in con.sql("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
-    seen = []
+    seen, params = [], {"value": value}
     if "identifiers" in landed:
         seen.append("select source, record_key, _cdp_loaded_at, _cdp_file from raw.identifiers "
                     "where identifier_type = $type and identifier_value = $value")
-    if "events" in landed:
-        seen += [f"select 'events' as source, message_id as record_key, _cdp_loaded_at, _cdp_file from raw.events "
-                 f"where {column} = $value"
+        params["type"] = identifier_type
+    if segment.EVENTS_SOURCE in landed:
+        seen += [f"select '{segment.EVENTS_SOURCE}' as source, message_id as record_key, _cdp_loaded_at, _cdp_file "
+                 f"from raw.{segment.EVENTS_SOURCE} where {column} = $value"
                  for column, kind in segment.IDENTIFIERS.items() if kind == identifier_type]
     if not seen:
         return []
@@ -46,7 +47,7 @@ def _dropped_copies(con: duckdb.DuckDBPyConnection, identifier_type: str, value:
             f"select distinct record_key from ({' union all '.join(seen)}) "
             "inner join staging.stg_segment__dropped_copies using (source, record_key, _cdp_loaded_at, _cdp_file) "
             "order by 1 limit 5",
-            params={"type": identifier_type, "value": value} if "identifiers" in landed else {"value": value},
+            params=params,
         ).fetchall()
     except duckdb.CatalogException:  # a warehouse built before the model existed
         return []

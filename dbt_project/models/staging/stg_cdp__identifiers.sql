@@ -10,6 +10,8 @@
 --
 -- The raw tables are named in each branch rather than as CTEs: DuckDB materialises a CTE
 -- read more than once, and the incremental filter would no longer reach the raw scans.
+{#- the source name raw.events lands under (ingestion/segment.py EVENTS_SOURCE) -#}
+{%- set events_source = 'events' %}
 {%- set landed = source_or_empty('identifiers', {
     'source': 'varchar', 'record_key': 'varchar', 'identifier_type': 'varchar', 'raw_value': 'varchar',
     'identifier_value': 'varchar', 'invalid_reason': 'varchar', 'observed_at': 'timestamp',
@@ -48,7 +50,7 @@ event_values as (
 -- from raw.identifiers alone
 events_as_landed as (
     select
-        'events' as source,
+        '{{ events_source }}' as source,
         v.record_key,
         v.identifier_type,
         v.raw_value,
@@ -60,7 +62,7 @@ events_as_landed as (
     from event_values as v
     -- a left join, not `not exists`: DuckDB then still takes the incremental filter on
     -- _cdp_loaded_at into the scans of raw.events (1 s against 0.02 s on a 1% day)
-    left join (select * from {{ landed }} as i where i.source = 'events') as l
+    left join (select * from {{ landed }} as i where i.source = '{{ events_source }}') as l
         on l.record_key = v.record_key and l.identifier_type = v.identifier_type
         and coalesce(l.raw_value, l.identifier_value) = v.raw_value
         and l._cdp_file = v._cdp_file and l._cdp_loaded_at = v._cdp_loaded_at
