@@ -1,0 +1,34 @@
+{#-
+    Tables on DuckDB replaced inside the model's transaction (drop, then create), instead
+    of dbt-duckdb's build beside, rename, rename, commit and drop. DuckDB's DDL is
+    transactional, so a reader still sees the old table until the commit, and a model
+    costs four statements instead of seven: an incremental day rebuilds a dozen small
+    identity tables, where dbt's own work per statement was a fifth of the day's time.
+    Contracts and Python models go through dbt-duckdb's create_table_as as before. Other
+    engines keep their adapter's table materialization.
+-#}
+{% materialization table, adapter='duckdb', supported_languages=['sql', 'python'] %}
+  {%- set language = model['language'] -%}
+  {%- set existing_relation = load_cached_relation(this) -%}
+  {%- set target_relation = this.incorporate(type='table') -%}
+
+  {{ run_hooks(pre_hooks, inside_transaction=False) }}
+  {{ run_hooks(pre_hooks, inside_transaction=True) }}
+
+  {#- in the transaction (dbt's drop_relation_if_exists would commit it on its own) -#}
+  {%- if existing_relation is not none %}
+  {% call statement('drop_existing') -%}
+    drop {{ existing_relation.type }} if exists {{ existing_relation }}
+  {%- endcall %}
+  {%- endif %}
+  {% call statement('main', language=language) -%}
+    {{ create_table_as(False, target_relation, compiled_code, language) }}
+  {%- endcall %}
+
+  {{ run_hooks(post_hooks, inside_transaction=True) }}
+  {% do persist_docs(target_relation, model) %}
+  {{ adapter.commit() }}
+  {{ run_hooks(post_hooks, inside_transaction=False) }}
+
+  {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}

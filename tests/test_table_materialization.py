@@ -1,0 +1,95 @@
+"""The project's table materialization on DuckDB (dbt_project/macros/materializations/table.sql):
+a table is replaced inside its model's transaction. Real dbt runs on a small project that
+uses the macro folder as it ships, against a real DuckDB file."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import duckdb
+import pytest
+
+from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable
+
+PROJECT = """
+name: materialization_check
+version: "1.0"
+config-version: 2
+profile: materialization_check
+models:
+  materialization_check:
+    +materialized: table
+"""
+PROFILES = """
+materialization_check:
+  target: duckdb
+  outputs:
+    duckdb:
+      type: duckdb
+      path: "{path}"
+      threads: 1
+"""
+
+
+@pytest.fixture
+def project(tmp_path):
+    shutil.copytree(DBT_PROJECT_DIR / "macros" / "materializations", tmp_path / "macros" / "materializations")
+    (tmp_path / "models").mkdir()
+    (tmp_path / "dbt_project.yml").write_text(PROJECT)
+    (tmp_path / "profiles.yml").write_text(PROFILES.format(path=tmp_path / "w.duckdb"))
+    return tmp_path
+
+
+def build(project, name: str, code: str, suffix: str = "sql") -> subprocess.CompletedProcess:
+    for old in (project / "models").glob(f"{name}.*"):
+        old.unlink()
+    (project / "models" / f"{name}.{suffix}").write_text(code)
+    return subprocess.run(
+        [dbt_executable(), "run", "--project-dir", str(project), "--profiles-dir", str(project)],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+def query(project, sql: str) -> list[tuple]:
+    with duckdb.connect(str(project / "w.duckdb"), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+def test_a_rebuild_replaces_the_table_and_a_failed_one_keeps_it(project):
+    assert build(project, "scores", "select 1 as score").returncode == 0
+    assert build(project, "scores", "select 2 as score, 'b' as label").returncode == 0
+    assert query(project, "select * from scores") == [(2, "b")]
+
+    failed = build(project, "scores", "select error('boom') as score from range(3)")
+    assert failed.returncode != 0 and "boom" in failed.stdout
+    assert query(project, "select * from scores") == [(2, "b")]
+    # nothing left beside it (dbt-duckdb's own materialization builds __dbt_tmp and __dbt_backup)
+    assert query(project, "select table_name from duckdb_tables() union all select view_name from duckdb_views() "
+                          "where not internal") == [("scores",)]
+
+
+def test_a_view_becomes_a_table(project):
+    assert build(project, "scores", "{{ config(materialized='view') }} select 1 as score").returncode == 0
+    assert build(project, "scores", "select 3 as score").returncode == 0
+    assert query(project, "select table_type from information_schema.tables where table_name = 'scores'") == [
+        ("BASE TABLE",)]
+    assert query(project, "select * from scores") == [(3,)]
+
+
+def test_python_models_and_contracts_still_build(project):
+    python_model = 'def model(dbt, session):\n    return session.sql("select 4 as score")\n'
+    for _ in range(2):  # the second run replaces an existing table
+        assert build(project, "py_scores", python_model, suffix="py").returncode == 0
+    assert query(project, "select * from py_scores") == [(4,)]
+
+    (project / "models" / "_contracts.yml").write_text(
+        "version: 2\nmodels:\n  - name: checked\n    config:\n      contract: {enforced: true}\n"
+        "    columns:\n      - name: score\n        data_type: integer\n        constraints: [{type: not_null}]\n"
+    )
+    for _ in range(2):
+        result = build(project, "checked", "select 5 as score")
+        assert result.returncode == 0, result.stdout[-2000:]
+    assert query(project, "select * from checked") == [(5,)]
+    assert query(project, "select is_nullable from information_schema.columns where table_name = 'checked'") == [
+        ("NO",)]
