@@ -1,6 +1,6 @@
-"""The project's table materialization on DuckDB (dbt_project/macros/materializations/table.sql):
-a table is replaced inside its model's transaction. Real dbt runs on a small project that
-uses the macro folder as it ships, against a real DuckDB file."""
+"""The project's table and view materializations on DuckDB (dbt_project/macros/materializations/):
+a relation is replaced inside its model's transaction. Real dbt runs on a small project
+that uses the macro folder as it ships, against a real DuckDB file."""
 
 from __future__ import annotations
 
@@ -69,12 +69,27 @@ def test_a_rebuild_replaces_the_table_and_a_failed_one_keeps_it(project):
                           "where not internal") == [("scores",)]
 
 
-def test_a_view_becomes_a_table(project):
+def test_a_view_is_replaced_and_a_failed_one_kept(project):
+    view = "{{ config(materialized='view') }} "
+    assert build(project, "scores", view + "select 1 as score").returncode == 0
+    assert build(project, "scores", view + "select 2 as score").returncode == 0
+    assert query(project, "select * from scores") == [(2,)]
+
+    failed = build(project, "scores", view + "select no_such_column from range(3)")
+    assert failed.returncode != 0 and "no_such_column" in failed.stdout
+    assert query(project, "select * from scores") == [(2,)]
+    assert query(project, "select view_name from duckdb_views() where not internal") == [("scores",)]
+
+
+def test_a_view_becomes_a_table_and_back(project):
     assert build(project, "scores", "{{ config(materialized='view') }} select 1 as score").returncode == 0
     assert build(project, "scores", "select 3 as score").returncode == 0
     assert query(project, "select table_type from information_schema.tables where table_name = 'scores'") == [
         ("BASE TABLE",)]
     assert query(project, "select * from scores") == [(3,)]
+    assert build(project, "scores", "{{ config(materialized='view') }} select 4 as score").returncode == 0
+    assert query(project, "select table_type from information_schema.tables where table_name = 'scores'") == [
+        ("VIEW",)]
 
 
 def test_python_models_and_contracts_still_build(project):
