@@ -69,6 +69,20 @@ def test_a_rebuild_replaces_the_table_and_a_failed_one_keeps_it(project):
                           "where not internal") == [("scores",)]
 
 
+def test_hooks_run_inside_and_outside_the_transaction(project):
+    hooked = """{{ config(
+        pre_hook=[{'sql': "create table if not exists hook_log (hook varchar)", 'transaction': False},
+                  "insert into hook_log values ('pre, inside')"],
+        post_hook=["insert into hook_log values ('post, inside')",
+                   {'sql': "insert into hook_log values ('post, outside')", 'transaction': False}],
+    ) }} select 1 as score"""
+    for materialized in ("table", "view"):
+        result = build(project, "scores", hooked.replace("{{ config(", f"{{{{ config(materialized='{materialized}', "))
+        assert result.returncode == 0, result.stdout[-2000:]
+    assert query(project, "select hook, count(*) from hook_log group by hook order by hook") == [
+        ("post, inside", 2), ("post, outside", 2), ("pre, inside", 2)]
+
+
 def test_a_view_is_replaced_and_a_failed_one_kept(project):
     view = "{{ config(materialized='view') }} "
     assert build(project, "scores", view + "select 1 as score").returncode == 0

@@ -10,29 +10,33 @@
 {% materialization table, adapter='duckdb', supported_languages=['sql', 'python'] %}
   {%- set language = model['language'] -%}
   {%- set target_relation = this.incorporate(type='table') -%}
-
-  {{ run_hooks(pre_hooks, inside_transaction=False) }}
-  {{ run_hooks(pre_hooks, inside_transaction=True) }}
-
-  {{ drop_in_transaction(load_cached_relation(this)) }}
+  {{ start_replacing() }}
+  {#- the statement is called here: a Python model must be submitted by the materialization itself -#}
   {% call statement('main', language=language) -%}
     {{ create_table_as(False, target_relation, compiled_code, language) }}
   {%- endcall %}
+  {{ return(finish_replacing(target_relation)) }}
+{% endmaterialization %}
 
+{#- Before the new relation is created: the pre-hooks, then the old relation dropped inside
+    the model's transaction (dbt's drop_relation_if_exists runs outside it, so a failed
+    build would leave nothing in its place). -#}
+{% macro start_replacing() -%}
+  {{ run_hooks(pre_hooks, inside_transaction=False) }}
+  {{ run_hooks(pre_hooks, inside_transaction=True) }}
+  {%- set existing_relation = load_cached_relation(this) -%}
+  {%- if existing_relation is not none %}
+  {% call statement('drop_existing') -%}
+    drop {{ existing_relation.type }} if exists {{ existing_relation }}
+  {%- endcall %}
+  {%- endif %}
+{%- endmacro %}
+
+{#- After it: the post-hooks, the docs, the commit; what the materialization returns. -#}
+{% macro finish_replacing(target_relation) -%}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
   {% do persist_docs(target_relation, model) %}
   {{ adapter.commit() }}
   {{ run_hooks(post_hooks, inside_transaction=False) }}
-
   {{ return({'relations': [target_relation]}) }}
-{% endmaterialization %}
-
-{#- Drop a relation inside the model's transaction: dbt's drop_relation_if_exists runs
-    outside it, so a failed build would leave nothing in its place. -#}
-{% macro drop_in_transaction(relation) -%}
-  {%- if relation is not none %}
-  {% call statement('drop_existing') -%}
-    drop {{ relation.type }} if exists {{ relation }}
-  {%- endcall %}
-  {%- endif %}
 {%- endmacro %}

@@ -6,19 +6,9 @@
 -#}
 {% materialization view, adapter='duckdb' %}
   {%- set target_relation = this.incorporate(type='view') -%}
-
-  {{ run_hooks(pre_hooks, inside_transaction=False) }}
-  {{ run_hooks(pre_hooks, inside_transaction=True) }}
-
-  {{ drop_in_transaction(load_cached_relation(this)) }}
+  {{ start_replacing() }}
   {% call statement('main') -%}
     {{ get_create_view_as_sql(target_relation, sql) }}
   {%- endcall %}
-
-  {{ run_hooks(post_hooks, inside_transaction=True) }}
-  {% do persist_docs(target_relation, model) %}
-  {{ adapter.commit() }}
-  {{ run_hooks(post_hooks, inside_transaction=False) }}
-
-  {{ return({'relations': [target_relation]}) }}
+  {{ return(finish_replacing(target_relation)) }}
 {% endmaterialization %}
