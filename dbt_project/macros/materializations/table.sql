@@ -5,7 +5,10 @@
     keeps it, and a model costs four statements instead of seven: an incremental day
     rebuilds a dozen small identity tables, where dbt's own work per statement was a
     fifth of the day's time. Contracts and Python models go through dbt-duckdb's
-    create_table_as as before. Other engines keep their adapter's materialization.
+    create_table_as as before. Foreign keys between models are not handled (dbt-duckdb
+    rebuilds a referenced table's dependents; no model here declares one: dropping a
+    referenced table fails with DuckDB's error). Other engines keep their adapter's
+    materialization.
 -#}
 {% materialization table, adapter='duckdb', supported_languages=['sql', 'python'] %}
   {%- set language = model['language'] -%}
