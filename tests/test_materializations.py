@@ -4,56 +4,21 @@ that uses the macro folder as it ships, against a real DuckDB file."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
-import duckdb
 import pytest
 
-from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable
-
-PROJECT = """
-name: materialization_check
-version: "1.0"
-config-version: 2
-profile: materialization_check
-models:
-  materialization_check:
-    +materialized: table
-"""
-PROFILES = """
-materialization_check:
-  target: duckdb
-  outputs:
-    duckdb:
-      type: duckdb
-      path: "{path}"
-      threads: 1
-"""
+from tests.dbt_scratch import query, run_dbt, scratch_project
 
 
 @pytest.fixture
 def project(tmp_path):
-    shutil.copytree(DBT_PROJECT_DIR / "macros" / "materializations", tmp_path / "macros" / "materializations")
-    (tmp_path / "models").mkdir()
-    (tmp_path / "dbt_project.yml").write_text(PROJECT)
-    (tmp_path / "profiles.yml").write_text(PROFILES.format(path=tmp_path / "w.duckdb"))
-    return tmp_path
+    return scratch_project(tmp_path, ["materializations"], "models:\n  scratch:\n    +materialized: table\n")
 
 
-def build(project, name: str, code: str, suffix: str = "sql") -> subprocess.CompletedProcess:
+def build(project, name: str, code: str, suffix: str = "sql"):
     for old in (project / "models").glob(f"{name}.*"):
         old.unlink()
     (project / "models" / f"{name}.{suffix}").write_text(code)
-    return subprocess.run(
-        [dbt_executable(), "run", "--project-dir", str(project), "--profiles-dir", str(project)],
-        capture_output=True, text=True, timeout=300,
-    )
-
-
-def query(project, sql: str) -> list[tuple]:
-    with duckdb.connect(str(project / "w.duckdb"), read_only=True) as con:
-        return con.sql(sql).fetchall()
+    return run_dbt(project)
 
 
 def test_a_rebuild_replaces_the_table_and_a_failed_one_keeps_it(project):
