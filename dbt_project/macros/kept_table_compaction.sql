@@ -30,7 +30,7 @@
     {%- if due -%}
       {#- recorded as the run starts: if the run fails, what it did not merge waits a period -#}
       {%- do run_query("insert into " ~ done ~ " values (now())") -%}
-      {{ log("Kept tables: last merged over " ~ every ~ " days ago; DuckDB merges their small row groups in this run.", info=True) }}
+      {{ log("Kept tables: not merged in the last " ~ every ~ " days; DuckDB merges their small row groups in this run.", info=True) }}
       reset max_vacuum_tasks
     {%- else -%}
       set max_vacuum_tasks = 0
