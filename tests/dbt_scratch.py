@@ -36,9 +36,9 @@ def scratch_project(folder: Path, macros: list[str], settings: str = "") -> Path
     return folder
 
 
-def run_dbt(project: Path) -> subprocess.CompletedProcess:
+def run_dbt(project: Path, command: str = "run") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [dbt_executable(), "run", "--project-dir", str(project), "--profiles-dir", str(project)],
+        [dbt_executable(), command, "--project-dir", str(project), "--profiles-dir", str(project)],
         capture_output=True, text=True, timeout=300,
     )
 

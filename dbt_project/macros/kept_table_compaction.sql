@@ -19,8 +19,10 @@
 {% macro default__kept_table_compaction() -%}
 {%- endmacro %}
 
+{#- Only for the commands that build models: a `dbt test` or `dbt seed` on the day a merge
+    is due would record it without changing a kept table, and the merge would wait a week. -#}
 {% macro duckdb__kept_table_compaction() -%}
-  {%- if execute -%}
+  {%- if execute and flags.WHICH in ('run', 'build') -%}
     {%- set every = var('compact_kept_tables_every_days', 7) | int -%}
     {%- set done = api.Relation.create(database=target.database, schema=target.schema,
                                         identifier='kept_table_compactions') -%}
