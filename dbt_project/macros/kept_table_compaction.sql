@@ -23,7 +23,7 @@
     is due would record it without changing a kept table, and the merge would wait a week. -#}
 {% macro duckdb__kept_table_compaction() -%}
   {%- if execute and flags.WHICH in ('run', 'build') -%}
-    {%- set every = var('compact_kept_tables_every_days', 7) | int -%}
+    {%- set every = var('compact_kept_tables_every_days') | int -%}
     {%- set done = api.Relation.create(database=target.database, schema=target.schema,
                                         identifier='kept_table_compactions') -%}
     {%- do run_query("create table if not exists " ~ done ~ " (compacted_at timestamptz not null)") -%}
