@@ -7,10 +7,12 @@ own timings (run_results.json) of the identity graph (every `int_identity__*` mo
 screening, shared detection, nodes, edges, components, splits, assignment). Then it
 reads the same edges out of the warehouse and times scipy's `connected_components`
 on them: in memory alone, and end to end (reading the edges and writing the labels
-back, which the SQL rounds include). Finally it adds 1% more events (new and returning people) and runs
-again, twice, to compare the daily increment with the full build: the first day after a
-full build, and a day after an incremental one (the steady state of a daily schedule,
-whose kept tables have taken a day's appends and deletes already).
+back, which the SQL rounds include). Finally it adds 1% more events and runs again,
+twice, to compare the daily increment with the full build: the first day after a full
+build, and a day after an incremental one (the steady state of a daily schedule, whose
+kept tables have taken a day's appends and deletes already). Each day's events come from
+the same 10,000 returning people and are dated that day (November 2026, after the
+history); `--backfill-days` spreads them over the history instead, as before stop 22.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -79,6 +82,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="build here (a new folder) and keep the warehouse afterwards")
+    parser.add_argument("--backfill-days", action="store_true",
+                        help="date the days' events over the whole history (late arrivals) instead of on their day")
     args = parser.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True)
@@ -94,7 +99,8 @@ def main() -> None:
         days = []
         for seed in (2, 3):
             day = root / f"day{seed}"
-            write_events(day, args.people * 11 // 100, files=1, seed=seed)
+            dated = None if args.backfill_days else date(2026, 10, 30) + timedelta(days=seed)
+            write_events(day, args.people * 11 // 100, files=1, seed=seed, day=dated)
             (day / "events_000.jsonl").rename(landing / "events" / f"events_day{seed}.jsonl")
             days.append(cdp_run(env))
     finally:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import date
 from pathlib import Path
 
 TYPES = ["page"] * 6 + ["track"] * 3 + ["identify"]
 
 
-def write_events(folder: Path, count: int, files: int = 8, seed: int = 1) -> list[Path]:
+def write_events(folder: Path, count: int, files: int = 8, seed: int = 1, day: date | None = None) -> list[Path]:
     """Write `count` events over `files` JSONL files; people are about count / 11.
 
     Message ids carry the seed: a later day written with another seed holds new events,
-    not re-sent copies of the first day's (which would tie two people to one record)."""
+    not re-sent copies of the first day's (which would tie two people to one record).
+    The events fall in January to October 2026, or on `day` (a daily batch after that
+    history: events spread over the whole history would each be a late arrival, and
+    one seen before everything of its person gives the profile another first-seen
+    identifier)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     people = max(1, count // 11)
@@ -32,7 +37,10 @@ def write_events(folder: Path, count: int, files: int = 8, seed: int = 1) -> lis
                     "messageId": f"m-{seed}-{written:09d}",
                     "type": kind,
                     "anonymousId": f"a-{person}-{rng.randrange(2)}",
-                    "timestamp": f"2026-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00Z",
+                    "timestamp": (
+                        f"2026-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00Z"
+                        if day is None else f"{day.isoformat()}T{rng.randint(0, 23):02d}:00:00Z"
+                    ),
                     "context": {"ip": "10.0.0.1", "page": {"path": "/p", "url": "https://shop.example.org/p"}},
                 }
                 if kind == "identify":

@@ -2,7 +2,9 @@
     The identity graph is resolved again only where new data can change it: the region
     (int_identity__region_identifiers). Three models keep their rows between runs and
     replace the region's: int_identity__shared_identifiers, int_identity__nodes_assigned
-    and int_identity__records_resolved. int_identity__resolutions records the landing
+    and int_identity__records_resolved; the last two also take the quiet records' updates
+    (int_identity__quiet_records), and int_identity__record_signatures keeps what quiet
+    is judged by. int_identity__resolutions records the landing
     time each finished build resolved up to. The other identity models hold the region
     alone, or, on a full build, everything.
 
@@ -16,8 +18,8 @@
         {{ return(false) }}
     {%- endif -%}
     {%- for name in ['int_identity__shared_identifiers', 'int_identity__nodes_assigned',
-                     'int_identity__records_resolved', 'int_identity__resolution_starts',
-                     'int_identity__resolutions'] -%}
+                     'int_identity__records_resolved', 'int_identity__record_signatures',
+                     'int_identity__resolution_starts', 'int_identity__resolutions'] -%}
         {%- if identity_kept_relation(name) is none -%}
             {{ return(false) }}
         {%- endif -%}
@@ -68,6 +70,24 @@
     where 1 = 0
 {%- endmacro %}
 
+{#- No rows of int_identity__nodes_assigned, with its columns: what the models read beside
+    it hold on a full build. -#}
+{% macro identity_no_assignments() -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as profile_id,
+        cast(null as {{ dbt.type_string() }}) as identifier_type,
+        cast(null as {{ dbt.type_string() }}) as identifier_value,
+        cast(null as {{ dbt.type_int() }}) as priority,
+        cast(null as {{ dbt.type_timestamp() }}) as first_seen_at,
+        cast(null as {{ dbt.type_timestamp() }}) as last_seen_at,
+        cast(null as {{ dbt.type_bigint() }}) as observation_count,
+        cast(null as {{ dbt.type_string() }}) as sources,
+        cast(null as {{ dbt.type_string() }}) as component_key,
+        cast(null as {{ dbt.type_string() }}) as split_rule,
+        cast(null as {{ dbt.type_string() }}) as split_detail
+    where 1 = 0
+{%- endmacro %}
+
 {#- The ok observations of the records whose hash is in the relation `records` (record_hash),
     with only the columns the graph reads: a region's records are spread over the whole
     table, and every column kept is a column read for every row (none: no rows, same
@@ -106,12 +126,17 @@
 {%- endmacro %}
 
 {#- pre_hook of a kept model: take out the rows the build replaces (the region's on an
-    incremental build, all on a full one), then the model appends the new ones. -#}
+    incremental build, none when region is none; all on a full one), then the model
+    appends the new ones. -#}
 {% macro identity_replace_rows(keys, region) -%}
     {%- if not is_incremental() -%}
         select 1
     {%- elif identity_is_incremental() -%}
-        {{ return(adapter.dispatch('delete_matching', project_name)(this, keys, region)) }}
+        {%- if region is none -%}
+            select 1
+        {%- else -%}
+            {{ return(adapter.dispatch('delete_matching', project_name)(this, keys, region)) }}
+        {%- endif -%}
     {%- else -%}
         delete from {{ this }}
     {%- endif -%}
@@ -123,4 +148,13 @@
         select 1 from {{ region }} as r
         where {% for key in keys %}r.{{ key }} = {{ target.identifier }}.{{ key }}{{ " and " if not loop.last }}{% endfor %}
     )
+{%- endmacro %}
+
+{#- Aggregates of a record's ok observations that two records holding the same identifiers
+    share: how many, and a sum of their hashes. Integers, so that a full build finds every
+    record's in one pass over two integer columns; equal signatures are only candidates,
+    since hashes and sums can collide (int_identity__changed_records compares the values). -#}
+{% macro identity_signature() -%}
+    count(*) as identifier_count,
+    sum(identifier_hash % 2147483647) as signature_sum
 {%- endmacro %}

@@ -31,6 +31,7 @@ folded as (
         min(identifier_value) as identifier_value,
         min(invalid_reason) as invalid_reason,
         min(observed_at) as observed_at,
+        min(loaded_at) as first_loaded_at,
         max(loaded_at) as last_loaded_at
     from landed
     group by source, record_key, identifier_type, raw_value
@@ -48,6 +49,7 @@ identifiers as (
         coalesce(least(f.identifier_value, t.identifier_value), f.identifier_value, t.identifier_value) as identifier_value,
         coalesce(least(f.invalid_reason, t.invalid_reason), f.invalid_reason, t.invalid_reason) as invalid_reason,
         coalesce(least(f.observed_at, t.observed_at), f.observed_at, t.observed_at) as observed_at,
+        coalesce(t.first_loaded_at, f.first_loaded_at) as first_loaded_at,
         greatest(f.last_loaded_at, t.last_loaded_at) as last_loaded_at
     from folded as f
     left join {{ this }} as t
@@ -132,6 +134,9 @@ final as (
         end as status,
         coalesce(i.invalid_reason, b.detail) as status_detail,
         i.invalid_reason,
+        -- when the observation first landed: a record all of whose observations landed
+        -- since the last build is new (int_identity__changed_records)
+        i.first_loaded_at,
         i.last_loaded_at,
         -- integer keys the identity region looks observations up by (identity_candidate_records)
         {{ identity_hash(['i.identifier_type', 'i.identifier_value']) }} as identifier_hash,

@@ -1,9 +1,12 @@
 -- Each linkable identifier with its profile, kept between builds: an incremental build
--- replaces the region's rows (int_identity__region_identifiers) and keeps the rest.
+-- replaces the region's rows (int_identity__region_identifiers) and those of the quiet
+-- records' identifiers (int_identity__quiet_identifiers), and keeps the rest.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ identity_replace_rows(['identifier_type', 'identifier_value'], ref('int_identity__region_identifiers')) }}",
+    pre_hook="{{ identity_replace_rows(['identifier_type', 'identifier_value'],
+        '(select identifier_type, identifier_value from ' ~ ref('int_identity__region_identifiers')
+        ~ ' union all select identifier_type, identifier_value from ' ~ ref('int_identity__quiet_identifiers') ~ ')') }}",
 ) }}
 
 -- depends_on: {{ ref('int_identity__region_identifiers') }}
@@ -33,6 +36,8 @@ final as (
         r.split_detail
     from resolved as r
     inner join nodes as n on n.node_id = r.node_id
+    union all
+    select * from {{ ref('int_identity__quiet_identifiers') }}
 )
 
 select * from final

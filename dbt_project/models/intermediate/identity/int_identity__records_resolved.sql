@@ -1,7 +1,8 @@
 -- Each landed record's profile: the profile of its anchor, its strongest linkable
 -- identifier. A record whose identifiers are all invalid, blocked or shared has no profile.
 -- Kept between builds: an incremental build replaces the rows of the records it resolved
--- again (int_identity__region_observations) and keeps the rest.
+-- again (int_identity__region_observations), adds the quiet records outside the region
+-- (int_identity__quiet_records) and keeps the rest.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -24,6 +25,8 @@ final as (
     select a.source, a.record_key, n.profile_id
     from anchors as a
     inner join resolved as n on n.node_id = a.anchor_id
+    union all
+    select source, record_key, profile_id from {{ ref('int_identity__quiet_records') }}
 )
 
 select * from final

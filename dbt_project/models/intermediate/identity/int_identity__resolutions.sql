@@ -6,6 +6,7 @@
 -- depends_on: {{ ref('int_identity__nodes_assigned') }}
 -- depends_on: {{ ref('int_identity__shared_identifiers') }}
 -- depends_on: {{ ref('int_identity__assignments') }}
+-- depends_on: {{ ref('int_identity__record_signatures') }}
 
 with
 
