@@ -2,11 +2,11 @@
     The identity graph is resolved again only where new data can change it: the region
     (int_identity__region_identifiers). Three models keep their rows between runs and
     replace the region's: int_identity__shared_identifiers, int_identity__nodes_assigned
-    and int_identity__records_resolved; the last two also take the quiet records' updates
-    (int_identity__quiet_records), and int_identity__record_signatures keeps what quiet
-    is judged by. int_identity__resolutions records the landing
-    time each finished build resolved up to. The other identity models hold the region
-    alone, or, on a full build, everything.
+    and int_identity__records_resolved. The last two also take the quiet records outside
+    the region (int_identity__quiet_records), which change nothing but counts, and
+    int_identity__record_signatures keeps what tells them apart. int_identity__resolutions
+    records the landing time each finished build resolved up to. The other identity
+    models hold the region alone, or, on a full build, everything.
 
     A build is full when run with --full-refresh; when one of those tables or
     int_identity__resolution_starts is missing (a first build, or a table dropped); and
