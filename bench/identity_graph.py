@@ -8,9 +8,9 @@ screening, shared detection, nodes, edges, components, splits, assignment). Then
 reads the same edges out of the warehouse and times scipy's `connected_components`
 on them: in memory alone, and end to end (reading the edges and writing the labels
 back, which the SQL rounds include). Finally it adds 1% more events and runs again,
-twice, to compare the daily increment with the full build: the first day after a full
-build, and a day after an incremental one (the steady state of a daily schedule, whose
-kept tables have taken a day's appends and deletes already). Each day's events come from
+twice (`--days`), to compare the daily increment with the full build: the first day after
+a full build, and days after an incremental one (the steady state of a daily schedule,
+whose kept tables have taken a day's appends and deletes already). Each day's events come from
 the same 10,000 returning people and are dated that day (November 2026, after the
 history); `--backfill-days` spreads them over the history instead, as before stop 22.
 """
@@ -82,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="build here (a new folder) and keep the warehouse afterwards")
+    parser.add_argument("--days", type=int, default=2, help="how many 1%% days to add after the full build")
     parser.add_argument("--backfill-days", action="store_true",
                         help="date the days' events over the whole history (late arrivals) instead of on their day")
     args = parser.parse_args()
@@ -97,7 +98,7 @@ def main() -> None:
         scipy_s, scipy_e2e_s, nodes, edges = scipy_components(root / "warehouse.duckdb")
 
         days = []
-        for seed in (2, 3):
+        for seed in range(2, 2 + args.days):
             day = root / f"day{seed}"
             dated = None if args.backfill_days else date(2026, 10, 30) + timedelta(days=seed)
             write_events(day, args.people * 11 // 100, files=1, seed=seed, day=dated)
