@@ -3,7 +3,6 @@ as the same run rebuilding them from all history."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import shutil
 from datetime import datetime, timedelta
@@ -13,6 +12,7 @@ import pytest
 
 from ingestion.sample_data import generate_landing
 from tests.conftest import Workspace, make_workspace, shipped_config
+from tests.test_end_to_end import landed_event_lines
 from tests.test_identity_limits import identify
 from tests.test_profile_merges import write_events
 
@@ -101,21 +101,18 @@ def add_returning_events(workspace: Workspace, suffix: str) -> int:
     people back with the same ids. Every fifth moves back before anything was seen, so
     its profile may take another anchor and must be resolved again. Returns how many."""
     events = []
-    for path in sorted((workspace.landing / "events").glob("events_*")):
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt") as handle:
-            for line in handle:
-                try:
-                    event = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if "messageId" not in event or "timestamp" not in event:
-                    continue
-                moment = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))
-                shift = timedelta(days=-400) if len(events) % 5 == 0 else timedelta(days=3)
-                event["messageId"] = f"{event['messageId']}-{suffix}"
-                event["timestamp"] = (moment + shift).strftime("%Y-%m-%dT%H:%M:%SZ")
-                events.append(event)
+    for line in landed_event_lines(workspace.landing):
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if "messageId" not in event or "timestamp" not in event:
+            continue
+        moment = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))
+        shift = timedelta(days=-400) if len(events) % 5 == 0 else timedelta(days=3)
+        event["messageId"] = f"{event['messageId']}-{suffix}"
+        event["timestamp"] = (moment + shift).strftime("%Y-%m-%dT%H:%M:%SZ")
+        events.append(event)
     (workspace.landing / "events" / f"events_{suffix}.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
     return len(events)
 
