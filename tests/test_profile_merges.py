@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from tests.conftest import make_workspace
 
@@ -68,3 +69,33 @@ def test_a_message_id_resent_with_another_persons_identifiers_links_no_one(tmp_p
     assert workspace.scalar("select count(*) from cdp.events where message_id = 'm1'") == 1
     explained = workspace.cdp("explain", "email", "bob@mail.org")
     assert explained.returncode == 0 and "later copies of events already stored (messageId m1)" in explained.stdout
+
+
+def test_data_landing_late_leaves_the_profile_id_alone(tmp_path):
+    """A profile is named after its first-seen identifier; an event landing later but dated
+    earlier, with an identifier new to it, does not rename it (nothing merged)."""
+    workspace = make_workspace(tmp_path)
+    write_events(workspace, "day1.jsonl", [
+        {"messageId": "m1", "type": "page", "anonymousId": "a1", "timestamp": "2026-10-01T10:00:00Z"},
+        {"messageId": "m2", "type": "identify", "anonymousId": "a1", "userId": "u1", "timestamp": "2026-10-02T10:00:00Z"},
+    ])
+    assert workspace.cdp("run").returncode == 0
+    ann = profile_of(workspace, "a1")
+    assert profile_of(workspace, "u1") == ann
+
+    # a backfill of last year: the same user on another device, before anything above
+    write_events(workspace, "backfill.jsonl", [
+        {"messageId": "m0", "type": "identify", "anonymousId": "a0", "userId": "u1", "timestamp": "2025-03-01T10:00:00Z"},
+    ])
+    second = workspace.cdp("run")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert profile_of(workspace, "a0") == profile_of(workspace, "u1") == profile_of(workspace, "a1") == ann
+    assert workspace.scalar("select count(*) from cdp.profile_merges") == 0
+    assert workspace.query(f"select first_seen_at from cdp.profiles where profile_id = '{ann}'") == [
+        (datetime(2025, 3, 1, 10, 0),)]
+
+    # the same history rebuilt in full keeps the id too
+    rebuilt = workspace.cdp("run", "--full-refresh")
+    assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
+    assert profile_of(workspace, "a0") == profile_of(workspace, "a1") == ann
+    assert workspace.scalar("select count(*) from cdp.profile_merges") == 0

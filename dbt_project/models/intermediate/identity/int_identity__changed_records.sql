@@ -6,7 +6,8 @@
 -- A record is quiet when all of it landed since the last build, and each of its ok
 -- identifiers is linkable, not weak, and in one profile that is its whole component
 -- (no limit split it), seen from the record's source already, and not seen first by
--- this record (a profile's id follows its first-seen identifier). A record of two or
+-- this record (stricter than needed since a profile keeps the id its namer gave it,
+-- int_identity__nodes_resolved, whatever lands earlier). A record of two or
 -- more observations must also hold exactly the identifiers of an earlier record: then
 -- every pair it holds was seen together before, so no identifier gains a neighbour its
 -- shared verdict would count. Empty on a full build.

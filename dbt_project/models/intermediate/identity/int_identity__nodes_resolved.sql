@@ -1,9 +1,16 @@
--- Each node of this build with its profile. A profile's id derives from its anchor, the
--- identifier seen first (ties: strongest type, then value), so it stays the same when
--- later data adds identifiers, and a merge keeps the id of the older profile.
+-- Each node of this build with its profile. A profile's id derives from its anchor: the
+-- identifier that named the profile in the last build, while the profile still holds it,
+-- so that data landing late (an identifier seen earlier than the anchor) leaves the id
+-- alone; otherwise, and among the namers of profiles that merge, the identifier seen
+-- first (ties: strongest type, then value). So an id stays the same when data adds
+-- identifiers, and a merge keeps the id of the older profile.
 -- component_key names the component a limit split the node's profile out of (null when
 -- the profile is the whole component): the next incremental build resolves the whole
 -- component again when any of it changes, since the split depends on all of it.
+-- depends_on: {{ ref('int_identity__region_identifiers') }}
+{%- set incremental = identity_is_incremental() %}
+{%- set last_assigned = identity_kept_relation('int_identity__nodes_assigned') if execute else none %}
+
 with
 
 -- each read once: the split CTEs below name the tables themselves, since DuckDB copies
@@ -16,6 +23,27 @@ components as (
     select * from {{ ref('int_identity__components_limited') }}
 ),
 
+-- each identifier's profile in the last build (the region's on an incremental build)
+last_profiles as (
+    {%- if incremental %}
+    select identifier_type, identifier_value, last_profile_id as profile_id
+    from {{ ref('int_identity__region_identifiers') }}
+    where last_profile_id is not null
+    {%- elif last_assigned is not none %}
+    select identifier_type, identifier_value, profile_id from {{ last_assigned }}
+    {%- else %}
+    select identifier_type, identifier_value, cast(null as {{ dbt.type_string() }}) as profile_id
+    from ({{ identity_no_identifiers() }}) as i
+    {%- endif %}
+),
+
+-- the identifiers that named their profile in the last build
+namers as (
+    select identifier_type, identifier_value
+    from last_profiles
+    where profile_id = {{ identifier_key('identifier_type', 'identifier_value', 'prf_') }}
+),
+
 ranked as (
     select
         n.node_id,
@@ -24,10 +52,12 @@ ranked as (
         c.component_id,
         row_number() over (
             partition by c.component_id
-            order by n.first_seen_at, n.priority, n.identifier_type, n.identifier_value
+            order by case when m.identifier_value is null then 1 else 0 end,
+                n.first_seen_at, n.priority, n.identifier_type, n.identifier_value
         ) as anchor_rank
     from nodes as n
     inner join components as c on c.node_id = n.node_id
+    left join namers as m on m.identifier_type = n.identifier_type and m.identifier_value = n.identifier_value
 ),
 
 anchors as (

@@ -3,7 +3,9 @@
 -- hold those, and all the identifiers of the components any of these were in; less the
 -- values shared before and still shared, which link nothing either way. Outside the
 -- region no record changed and no identifier's verdict did, so every component there is
--- the one the last build found. Empty on a full build, which resolves everything.
+-- the one the last build found. Each comes with the profile the last build gave it
+-- (int_identity__nodes_resolved keeps a profile's id). Empty on a full build, which
+-- resolves everything.
 
 -- depends_on: {{ ref('int_identity__changed_identifiers') }}
 -- depends_on: {{ ref('int_identity__shared_identifiers') }}
@@ -61,11 +63,11 @@ touched_components as (
 
 -- every identifier of those components (linkable before), and the touched ones new to the graph
 region as (
-    select b.identifier_type, b.identifier_value, true as linkable_before
+    select b.identifier_type, b.identifier_value, true as linkable_before, b.profile_id as last_profile_id
     from {{ before }} as b
     inner join touched_components as k on k.component_key = coalesce(b.component_key, b.profile_id)
     union all
-    select t.identifier_type, t.identifier_value, false
+    select t.identifier_type, t.identifier_value, false, cast(null as {{ dbt.type_string() }})
     from touched as t
     where not exists (
         select 1 from seen_before as b
@@ -75,7 +77,7 @@ region as (
 
 -- not a value shared before and still shared: its other records need not be resolved again
 final as (
-    select r.identifier_type, r.identifier_value
+    select r.identifier_type, r.identifier_value, r.last_profile_id
     from region as r
     where r.linkable_before or not exists (
         select 1 from {{ ref('int_identity__shared_identifiers') }} as s
@@ -84,7 +86,8 @@ final as (
 )
 {% else %}
 final as (
-    {{ identity_no_identifiers() }}
+    select i.identifier_type, i.identifier_value, cast(null as {{ dbt.type_string() }}) as last_profile_id
+    from ({{ identity_no_identifiers() }}) as i
 )
 {% endif %}
 
