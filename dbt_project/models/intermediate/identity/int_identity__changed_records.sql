@@ -4,13 +4,13 @@
 -- (int_identity__quiet_records).
 --
 -- A record is quiet when all of it landed since the last build, and each of its ok
--- identifiers is linkable, not weak, and in one profile that is its whole component
--- (no limit split it), seen from the record's source already, and not seen first by
--- this record (stricter than needed since a profile keeps the id its namer gave it,
--- int_identity__nodes_resolved, whatever lands earlier). A record of two or
--- more observations must also hold exactly the identifiers of an earlier record: then
--- every pair it holds was seen together before, so no identifier gains a neighbour its
--- shared verdict would count. Empty on a full build.
+-- identifiers is linkable, not weak, in one profile that is its whole component (no
+-- limit split it), and seen from the record's source already. Its date does not matter:
+-- a profile keeps the id its namer gave it whatever lands earlier
+-- (int_identity__nodes_resolved). A record of two or more observations must also hold
+-- exactly the identifiers of an earlier record: then every pair it holds was seen
+-- together before, so no identifier gains a neighbour its shared verdict would count.
+-- Empty on a full build.
 
 -- depends_on: {{ ref('int_identity__resolution_starts') }}
 -- depends_on: {{ ref('int_identity__identifiers_screened') }}
@@ -18,7 +18,6 @@
 -- depends_on: {{ ref('int_identity__landed_assignments') }}
 {%- set incremental = identity_is_incremental() %}
 {%- set resolutions = identity_kept_relation('int_identity__resolutions') if incremental else none %}
-{%- set assigned = identity_kept_relation('int_identity__nodes_assigned') if incremental else none %}
 {%- set signatures = identity_kept_relation('int_identity__record_signatures') if incremental else none %}
 
 with
@@ -113,32 +112,16 @@ known as (
     select * from {{ ref('int_identity__landed_assignments') }}
 ),
 
--- the first time seen of the profiles of identifiers that a new record saw earlier than
--- before (rare: late data)
-profiles_first_seen as (
-    select b.profile_id, min(b.first_seen_at) as first_seen_at
-    from {{ assigned }} as b
-    where b.profile_id in (
-        select k.profile_id
-        from new_observations as o
-        inner join known as k on k.identifier_type = o.identifier_type and k.identifier_value = o.identifier_value
-        where o.observed_at < k.first_seen_at
-    )
-    group by b.profile_id
-),
-
 quiet as (
     select o.source, o.record_key, min(k.profile_id) as profile_id
     from new_observations as o
     left join known as k on k.identifier_type = o.identifier_type and k.identifier_value = o.identifier_value
-    left join profiles_first_seen as p on p.profile_id = k.profile_id
     left join weak_types as w on w.identifier_type = o.identifier_type
     group by o.source, o.record_key
     having count(k.profile_id) = count(*)
         and count(distinct k.profile_id) = 1
         and count(k.component_key) = 0
         and count(w.identifier_type) = 0
-        and min(case when o.observed_at >= k.first_seen_at or o.observed_at > p.first_seen_at then 1 else 0 end) = 1
         and min(case when {{ dbt.position("',' || o.source || ','", "',' || k.sources || ','") }} > 0 then 1 else 0 end) = 1
 ),
 
