@@ -7,6 +7,7 @@
 -- component_key names the component a limit split the node's profile out of (null when
 -- the profile is the whole component): the next incremental build resolves the whole
 -- component again when any of it changes, since the split depends on all of it.
+
 -- depends_on: {{ ref('int_identity__region_identifiers') }}
 {%- set incremental = identity_is_incremental() %}
 {%- set last_assigned = identity_kept_relation('int_identity__nodes_assigned') if execute else none %}
