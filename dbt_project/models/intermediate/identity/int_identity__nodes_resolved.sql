@@ -10,7 +10,7 @@
 
 -- depends_on: {{ ref('int_identity__region_identifiers') }}
 {%- set incremental = identity_is_incremental() %}
-{%- set last_assigned = identity_kept_relation('int_identity__nodes_assigned') if execute else none %}
+{%- set last_assigned = identity_kept_relation('int_identity__nodes_assigned') if execute and not incremental else none %}
 
 with
 
@@ -24,17 +24,15 @@ components as (
     select * from {{ ref('int_identity__components_limited') }}
 ),
 
--- each identifier's profile in the last build (the region's on an incremental build)
+-- each identifier's profile in the last build: the kept assignments on a full build, the
+-- region's on an incremental one (and on a first build, when the region is empty)
 last_profiles as (
-    {%- if incremental %}
+    {%- if last_assigned is not none %}
+    select identifier_type, identifier_value, profile_id from {{ last_assigned }}
+    {%- else %}
     select identifier_type, identifier_value, last_profile_id as profile_id
     from {{ ref('int_identity__region_identifiers') }}
     where last_profile_id is not null
-    {%- elif last_assigned is not none %}
-    select identifier_type, identifier_value, profile_id from {{ last_assigned }}
-    {%- else %}
-    select identifier_type, identifier_value, cast(null as {{ dbt.type_string() }}) as profile_id
-    from ({{ identity_no_identifiers() }}) as i
     {%- endif %}
 ),
 
