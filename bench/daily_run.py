@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.disk import settle
 from bench.segment_events import write_events
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,6 +61,7 @@ print(con.sql("select count(*) from profiles").fetchall()[0][0])
 
 
 def timed(command: list[str], env: dict) -> tuple[float, subprocess.CompletedProcess]:
+    settle()
     started = time.perf_counter()
     result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO)
     if result.returncode != 0:

@@ -34,6 +34,7 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from bench.disk import settle
 from bench.segment_events import write_events
 from orchestration.dbt.project import DBT_PROJECT_DIR
 
@@ -52,6 +53,7 @@ def identity_seconds(timings: dict[str, float]) -> float:
 
 
 def cdp_run(env: dict) -> tuple[float, dict[str, float]]:
+    settle()
     started = time.perf_counter()
     result = subprocess.run([str(Path(sys.executable).parent / "cdp"), "run"], env=env, capture_output=True, text=True)
     if result.returncode != 0:

@@ -4,7 +4,9 @@
 
 Each contender runs in a fresh process on the same files and reports wall time and peak
 memory (max RSS). The project's number is a full landing run: parsing, validation,
-identifier normalisation, and the dlt load into a DuckDB file.
+identifier normalisation, and the dlt load into a DuckDB file. The two alternate for
+`--runs` pairs, each into a new warehouse, and the ratio is reported per pair and as the
+median: on a shared two-core machine one pair can move by a third either way.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.disk import settle
 from bench.segment_events import write_events
 
 CHILD = r"""
@@ -50,6 +54,7 @@ print(json.dumps({"mode": mode, "rows": rows, "seconds": elapsed, "peak_mb": res
 def run_child(mode: str, landing: Path, work: Path) -> dict:
     warehouse = work / f"{mode}.duckdb"
     env = {**os.environ, "CDP_WAREHOUSE": str(warehouse), "CDP_LANDING_DIR": str(landing)}
+    settle()
     out = subprocess.run([sys.executable, "-c", CHILD, mode, str(landing), str(warehouse)], env=env,
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -59,6 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=2_000_000)
     parser.add_argument("--keep", type=Path, help="reuse (or create) the landing files here")
+    parser.add_argument("--runs", type=int, default=3, help="pairs of runs, DuckDB then this project")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="cdp-bench-"))
     landing = root / "landing"
@@ -66,17 +72,25 @@ def main() -> None:
         started = time.perf_counter()
         write_events(landing / "events", args.events)
         print(f"generated {args.events:,} events in {time.perf_counter() - started:.1f} s")
-    work = Path(tempfile.mkdtemp(prefix="cdp-bench-work-"))
+    pairs = []
     try:
-        duck = run_child("duckdb", landing, work)
-        ours = run_child("cdp", landing, work)
+        for _ in range(args.runs):
+            work = Path(tempfile.mkdtemp(prefix="cdp-bench-work-"))
+            try:
+                pairs.append((run_child("duckdb", landing, work), run_child("cdp", landing, work)))
+            finally:
+                shutil.rmtree(work)
     finally:
-        shutil.rmtree(work)
         if not args.keep:
             shutil.rmtree(root)
-    for result in (duck, ours):
-        print(f"{result['mode']:>7}: {result['rows']:,} rows in {result['seconds']:.1f} s, peak {result['peak_mb']:.0f} MB")
-    print(f"ratio: {ours['seconds'] / duck['seconds']:.1f}x DuckDB's read_json")
+    ratios = []
+    for number, (duck, ours) in enumerate(pairs, start=1):
+        ratios.append(ours["seconds"] / duck["seconds"])
+        print(f"pair {number}: " + ", ".join(
+            f"{r['mode']} {r['rows']:,} rows in {r['seconds']:.1f} s, peak {r['peak_mb']:.0f} MB" for r in (duck, ours)
+        ) + f": {ratios[-1]:.1f}x")
+    print(f"ratio: {statistics.median(ratios):.1f}x DuckDB's read_json (median of {len(ratios)}; "
+          f"{min(ratios):.1f}x-{max(ratios):.1f}x), peak {max(ours['peak_mb'] for _, ours in pairs):.0f} MB")
 
 
 if __name__ == "__main__":
