@@ -90,7 +90,7 @@ def main() -> None:
             f"{r['mode']} {r['rows']:,} rows in {r['seconds']:.1f} s, peak {r['peak_mb']:.0f} MB" for r in (duck, ours)
         ) + f": {ratios[-1]:.1f}x")
     print(f"ratio: {statistics.median(ratios):.1f}x DuckDB's read_json (median of {len(ratios)}; "
-          f"{min(ratios):.1f}x-{max(ratios):.1f}x), peak {max(ours['peak_mb'] for _, ours in pairs):.0f} MB")
+          f"{min(ratios):.1f}x-{max(ratios):.1f}x), peak {max(result['peak_mb'] for _, result in pairs):.0f} MB")
 
 
 if __name__ == "__main__":
