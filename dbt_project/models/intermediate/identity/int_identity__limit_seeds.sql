@@ -12,13 +12,14 @@
 -- there is exactly one (the `a` of a split); otherwise it is held apart.
 
 -- depends_on: {{ ref('stg_cdp__identity_caps') }}
+-- depends_on: {{ ref('int_identity__region_identifiers') }}
 {#- The last run's profiles are read by name: a ref would be a cycle, since this run
     rebuilds them from this model. Absent on a first run, when nothing is held back. -#}
 {%- set profiles_node = graph.nodes.get('model.cdp.profiles') if execute else none -%}
 {%- set last_profiles = adapter.get_relation(database=profiles_node.database, schema=profiles_node.schema,
         identifier=profiles_node.alias) if profiles_node else none -%}
-{%- set last_assignments = adapter.get_relation(database=this.database, schema=this.schema,
-        identifier='int_identity__assignments') if execute else none %}
+{%- set incremental = identity_is_incremental() %}
+{%- set kept_assigned = identity_kept_relation('int_identity__nodes_assigned') if execute else none %}
 
 with
 
@@ -110,15 +111,27 @@ single_seeds as (
     group by node_id
 ),
 
-{% if last_profiles is not none and last_assignments is not none %}
+{% if last_profiles is not none and kept_assigned is not none %}
 caps as (
     select * from {{ ref('stg_cdp__identity_caps') }}
+),
+
+-- the profile the last build gave each identifier: on an incremental build every node is
+-- an identifier of the region, which carries it, so the kept table is not read again
+last_assigned as (
+    {%- if incremental %}
+    select identifier_type, identifier_value, last_profile_id as profile_id
+    from {{ ref('int_identity__region_identifiers') }}
+    where last_profile_id is not null
+    {%- else %}
+    select identifier_type, identifier_value, profile_id from {{ kept_assigned }}
+    {%- endif %}
 ),
 
 last_profile_of_node as (
     -- an override split's ends stay seeds of their own
     select c.component_id, n.node_id, a.profile_id as last_profile_id
-    from {{ last_assignments }} as a
+    from last_assigned as a
     inner join nodes as n on n.identifier_type = a.identifier_type and n.identifier_value = a.identifier_value
     inner join components as c on c.node_id = n.node_id
     left join override_seeds as o on o.node_id = n.node_id
