@@ -17,6 +17,18 @@
     {%- if not execute or flags.FULL_REFRESH -%}
         {{ return(false) }}
     {%- endif -%}
+    {#- The answer is the invocation's, and eighteen models ask: it is looked up once and
+        kept in `graph`, the one dict an invocation's nodes share (a query each cost a day's
+        build 0.13 s). -#}
+    {%- if 'cdp_identity_is_incremental' not in graph -%}
+        {%- do graph.update({'cdp_identity_is_incremental': identity_last_build_finished()}) -%}
+    {%- endif -%}
+    {{ return(graph['cdp_identity_is_incremental']) }}
+{%- endmacro %}
+
+{#- Whether the kept tables all exist and the last build to start, other than this one,
+    finished. -#}
+{% macro identity_last_build_finished() -%}
     {%- for name in ['int_identity__shared_identifiers', 'int_identity__nodes_assigned',
                      'int_identity__records_resolved', 'int_identity__record_signatures',
                      'int_identity__resolution_starts', 'int_identity__resolutions'] -%}
