@@ -74,6 +74,22 @@
     )
 {%- endmacro %}
 
+{#- Each identifier's profile in the last build (identifier_type, identifier_value,
+    profile_id): the kept assignments on a full build, the region's on an incremental one,
+    where every node of the build is an identifier of the region (and on a first build,
+    when there are none, the region is empty). -#}
+{% macro identity_last_profiles() -%}
+    {%- set kept = identity_kept_relation('int_identity__nodes_assigned')
+        if execute and not identity_is_incremental() else none -%}
+    {%- if kept is not none %}
+    select identifier_type, identifier_value, profile_id from {{ kept }}
+    {%- else %}
+    select identifier_type, identifier_value, last_profile_id as profile_id
+    from {{ ref('int_identity__region_identifiers') }}
+    where last_profile_id is not null
+    {%- endif %}
+{%- endmacro %}
+
 {#- No identifiers: what the region models hold on a full build. -#}
 {% macro identity_no_identifiers() -%}
     select

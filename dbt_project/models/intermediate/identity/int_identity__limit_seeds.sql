@@ -17,9 +17,7 @@
     rebuilds them from this model. Absent on a first run, when nothing is held back. -#}
 {%- set profiles_node = graph.nodes.get('model.cdp.profiles') if execute else none -%}
 {%- set last_profiles = adapter.get_relation(database=profiles_node.database, schema=profiles_node.schema,
-        identifier=profiles_node.alias) if profiles_node else none -%}
-{%- set incremental = identity_is_incremental() %}
-{%- set kept_assigned = identity_kept_relation('int_identity__nodes_assigned') if execute else none %}
+        identifier=profiles_node.alias) if profiles_node else none %}
 
 with
 
@@ -111,21 +109,15 @@ single_seeds as (
     group by node_id
 ),
 
-{% if last_profiles is not none and kept_assigned is not none %}
+{% if last_profiles is not none %}
 caps as (
     select * from {{ ref('stg_cdp__identity_caps') }}
 ),
 
--- the profile the last build gave each identifier: on an incremental build every node is
--- an identifier of the region, which carries it, so the kept table is not read again
+-- the profile the last build gave each identifier (none without kept assignments, and
+-- then no profile is held back)
 last_assigned as (
-    {%- if incremental %}
-    select identifier_type, identifier_value, last_profile_id as profile_id
-    from {{ ref('int_identity__region_identifiers') }}
-    where last_profile_id is not null
-    {%- else %}
-    select identifier_type, identifier_value, profile_id from {{ kept_assigned }}
-    {%- endif %}
+    {{ identity_last_profiles() }}
 ),
 
 last_profile_of_node as (

@@ -9,8 +9,6 @@
 -- component again when any of it changes, since the split depends on all of it.
 
 -- depends_on: {{ ref('int_identity__region_identifiers') }}
-{%- set incremental = identity_is_incremental() %}
-{%- set last_assigned = identity_kept_relation('int_identity__nodes_assigned') if execute and not incremental else none %}
 
 with
 
@@ -24,16 +22,9 @@ components as (
     select * from {{ ref('int_identity__components_limited') }}
 ),
 
--- each identifier's profile in the last build: the kept assignments on a full build, the
--- region's on an incremental one (and on a first build, when the region is empty)
+-- each identifier's profile in the last build
 last_profiles as (
-    {%- if last_assigned is not none %}
-    select identifier_type, identifier_value, profile_id from {{ last_assigned }}
-    {%- else %}
-    select identifier_type, identifier_value, last_profile_id as profile_id
-    from {{ ref('int_identity__region_identifiers') }}
-    where last_profile_id is not null
-    {%- endif %}
+    {{ identity_last_profiles() }}
 ),
 
 -- the identifiers that named their profile in the last build
