@@ -36,8 +36,8 @@ if mode == "duckdb":
     rows = con.sql("select count(*) from events").fetchall()[0][0]
     con.close()
 else:
-    from cdp.config import load_config
-    from cdp.settings import load_settings
+    from core.config import load_config
+    from core.settings import load_settings
     from ingestion.landing import LandingStats, landing_source
     from ingestion.pipeline import landing_pipeline
     settings = load_settings()

@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from cdp.config import ConfigError, load_config
-from cdp.settings import Settings, export_settings, load_settings, unknown_variables
-from cdp.stale_runs import clear_stale_runs, process_tags
+from core.config import ConfigError, load_config
+from core.settings import Settings, export_settings, load_settings, unknown_variables
+from orchestration.stale_runs import clear_stale_runs, process_tags
 
 INSTANCE_TEMPLATE = Path(__file__).resolve().parents[1] / "orchestration" / "dagster.yaml"
 SUMMARY_TABLES = ("profiles", "profile_identifiers", "events", "orders", "pos_transactions", "rejected_rows")

@@ -1,6 +1,6 @@
 """The landing dlt source: every source in cdp.yml, read from the landing folder.
 
-Settings (all from the environment, see cdp.settings):
+Settings (all from the environment, see core.settings):
 - CDP_LANDING_DIR: the folder whose files the `files` globs of cdp.yml match
 - CDP_WAREHOUSE: the DuckDB file dlt loads into (dataset `raw`)
 - CDP_CONFIG: the cdp.yml to read
@@ -31,7 +31,7 @@ from queue import Empty, SimpleQueue
 import dlt
 import pyarrow as pa
 
-from cdp.config import CdpConfig, IdentityConfig, SourceConfig
+from core.config import CdpConfig, IdentityConfig, SourceConfig
 from ingestion.parse import OUTPUT_TABLES, ChunkParser
 from ingestion.readers import read_file
 
@@ -346,8 +346,8 @@ def landing_source(config: CdpConfig, landing_dir: Path, stats: LandingStats | N
 
 if __name__ == "__main__":
     # A quick try: load the landing folder into the configured warehouse and print the outcome.
-    from cdp.config import load_config
-    from cdp.settings import load_settings
+    from core.config import load_config
+    from core.settings import load_settings
     from ingestion.pipeline import landing_pipeline
 
     settings = load_settings()

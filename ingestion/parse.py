@@ -21,9 +21,9 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from cdp.config import IdentityConfig, SourceConfig
+from core.config import IdentityConfig, SourceConfig
 from ingestion import segment, tabular
-from ingestion.normalize import fast_email_sql, normalize
+from core.normalize import fast_email_sql, normalize
 
 # The warehouse tables a chunk's outputs go to, by the parser's name for them.
 OUTPUT_TABLES = {"records": None, "identifiers": "identifiers", "traits": "traits", "rejected": "rejected_rows"}

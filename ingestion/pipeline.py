@@ -7,7 +7,7 @@ import os
 import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
-from cdp.settings import Settings
+from core.settings import Settings
 
 PIPELINE_NAME = "cdp_landing"
 DATASET = "raw"

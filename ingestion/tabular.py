@@ -6,7 +6,7 @@ come from config and are always quoted; values are never interpolated.
 
 from __future__ import annotations
 
-from cdp.config import SourceConfig
+from core.config import SourceConfig
 
 SQL_TYPES = {"string": "varchar", "integer": "bigint", "double": "double", "boolean": "boolean", "timestamp": "timestamp"}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from cdp.config import load_config
-from cdp.settings import export_settings, load_settings
+from core.config import load_config
+from core.settings import export_settings, load_settings
 from orchestration.activation.assets import build_activation_assets
 from orchestration.dbt.assets import build_dbt_assets
 from orchestration.dbt.resource import dbt_resource

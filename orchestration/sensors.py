@@ -7,8 +7,8 @@ import json
 
 import dagster as dg
 
-from cdp.config import CdpConfig
-from cdp.settings import load_settings
+from core.config import CdpConfig
+from core.settings import load_settings
 from ingestion.landing import matching_files
 from orchestration.jobs import full_run_job
 

@@ -66,7 +66,7 @@ def shipped_config() -> dict:
 
 def land(root: Path, config) -> "LandingStats":
     """Run the real landing dlt pipeline alone (no dbt, no Dagster) into root/w.duckdb."""
-    from cdp.settings import Settings
+    from core.settings import Settings
     from ingestion.landing import LandingStats, landing_source
     from ingestion.pipeline import landing_pipeline
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdp.config import ConfigError, load_config, parse_config
+from core.config import ConfigError, load_config, parse_config
 from tests.conftest import REPO
 
 IDENTITY = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from cdp.config import load_config
+from core.config import load_config
 from tests.conftest import REPO
 
 MARTS = ["profiles", "profile_identifiers", "profile_traits", "events", "orders", "pos_transactions",

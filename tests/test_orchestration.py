@@ -10,7 +10,7 @@ import time
 import dagster as dg
 import pytest
 
-from cdp.config import load_config
+from core.config import load_config
 from ingestion.sample_data import generate_landing
 from orchestration.retries import is_transient
 from orchestration.sensors import build_landing_sensor

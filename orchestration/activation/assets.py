@@ -3,9 +3,9 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from cdp.activation.export import sync_destination
-from cdp.config import CdpConfig
-from cdp.settings import load_settings
+from activation.export import sync_destination
+from core.config import CdpConfig
+from core.settings import load_settings
 from orchestration.pools import WAREHOUSE_POOL
 
 

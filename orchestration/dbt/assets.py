@@ -13,8 +13,8 @@ import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from cdp.publish import PUBLISHED_NAME, published_dir
-from cdp.settings import load_settings
+from activation.publish import PUBLISHED_NAME, published_dir
+from core.settings import load_settings
 from orchestration.dbt import build_inputs
 from orchestration.dbt.identity_report import identity_metadata
 from orchestration.dbt.segment_report import segment_metadata

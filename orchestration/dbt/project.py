@@ -65,7 +65,7 @@ def dbt_project() -> DbtProject:
 
 
 if __name__ == "__main__":  # `make setup`: parse once, with the environment `cdp` gives dbt
-    from cdp.settings import export_settings, load_settings
+    from core.settings import export_settings, load_settings
 
     export_settings(load_settings())
     dbt_project()

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from cdp.config import CdpConfig
-from cdp.settings import load_settings
+from core.config import CdpConfig
+from core.settings import load_settings
 from ingestion.landing import DERIVED_TABLES, LandingStats, landing_source, matching_files
 from ingestion.pipeline import landing_pipeline
 from orchestration.pools import WAREHOUSE_POOL

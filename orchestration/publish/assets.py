@@ -3,8 +3,8 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from cdp.publish import publish
-from cdp.settings import load_settings
+from activation.publish import publish
+from core.settings import load_settings
 from orchestration.pools import WAREHOUSE_POOL
 
 PUBLISHED_KEY = dg.AssetKey(["published", "cdp"])

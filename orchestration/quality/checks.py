@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 import dagster as dg
 import duckdb
 
-from cdp.config import CdpConfig
-from cdp.settings import load_settings
+from core.config import CdpConfig
+from core.settings import load_settings
 from orchestration.pools import WAREHOUSE_POOL
 from quality.runner import table_exists, validate_query
 from quality.suites import LANDED, MARTS, Suite

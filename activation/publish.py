@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from cdp.settings import Settings
+from core.settings import Settings
 
 # Not `cdp.duckdb`: DuckDB names the catalog after the file, and a catalog `cdp` would
 # make `cdp.profiles` ambiguous for every reader.

@@ -71,6 +71,6 @@ def export_settings(settings: Settings) -> None:
     os.environ["CDP_LANDING_DIR"] = str(settings.landing_dir)
     os.environ["CDP_CONFIG"] = str(settings.config_path)
     # dbt learns the SQL segment models from this at parse time (macros/sql_segments.sql)
-    from cdp.segments import sql_segment_names
+    from core.segment_compiler import sql_segment_names
 
     os.environ["CDP_SQL_SEGMENTS"] = ",".join(sql_segment_names())

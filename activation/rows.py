@@ -12,10 +12,10 @@ from pathlib import Path
 
 import yaml
 
-from cdp.config import DestinationConfig
-from cdp.segments import profile_columns
+from core.config import DestinationConfig
+from core.segment_compiler import profile_columns
 
-ACTIVATION_YML = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts" / "activation" / "_activation.yml"
+ACTIVATION_YML = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts" / "activation" / "_activation.yml"
 KEYS = {"segment_members": ["segment", "profile_id"], "crm_contacts": ["crm_contact_id"]}
 
 

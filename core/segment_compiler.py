@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from cdp.config import NAME_PATTERN
+from core.config import NAME_PATTERN
 
 MARTS_YML = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts" / "_marts.yml"
 SQL_SEGMENTS_DIR = MARTS_YML.parent / "segments" / "sql"

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import duckdb
 
-from cdp.activation.rows import KEYS, current_rows_sql, field_names
-from cdp.config import DestinationConfig
+from activation.rows import KEYS, current_rows_sql, field_names
+from core.config import DestinationConfig
 
 STATE_SCHEMA = "activation"
 

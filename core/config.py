@@ -124,7 +124,7 @@ class IdentityConfig(_Strict):
         return [(o.action, *self._identifier(o.a), *self._identifier(o.b), o.note) for o in self.overrides]
 
     def _identifier(self, written: str) -> tuple[str, str]:
-        from ingestion.normalize import normalize
+        from core.normalize import normalize
 
         id_type, _, raw = written.partition(":")
         if id_type not in self.identifier_types or not raw:
@@ -180,7 +180,7 @@ class SegmentConfig(_Strict):
     where: dict = Field(description="a condition tree: {all: [...]}, {any: [...]}, {not: ...} or {trait, op, value}")
 
     def predicate(self, name: str) -> str:
-        from cdp.segments import compile_where
+        from core.segment_compiler import compile_where
 
         return compile_where(self.where, f"segments.{name}.where")
 
@@ -248,7 +248,7 @@ class CdpConfig(_Strict):
             for source in rule.sources:
                 if source not in self.sources:
                     raise ValueError(f"traits.{trait}.sources: unknown source {source!r}")
-        from cdp.segments import SegmentError, sql_segment_names
+        from core.segment_compiler import SegmentError, sql_segment_names
 
         sql_segments = sql_segment_names()
         for name in set(self.segments) & set(sql_segments):
@@ -269,7 +269,7 @@ class CdpConfig(_Strict):
 
 
 def _check_destination(name: str, destination: DestinationConfig, segments: list[str]) -> None:
-    from cdp.activation.rows import row_columns
+    from activation.rows import row_columns
 
     if not NAME_PATTERN.match(name):
         raise ValueError(f"destination name {name!r} must be lowercase letters, digits and underscores")
