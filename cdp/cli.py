@@ -23,8 +23,14 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
+import duckdb
+from dagster import DagsterInstance
+
+from cdp.explain import explain
 from core.config import ConfigError, load_config
-from core.settings import Settings, export_settings, load_settings, unknown_variables
+from core.settings import Settings, SettingsError, export_settings, load_settings, unknown_variables
+from ingestion.sample_data import generate_landing
+from orchestration.dbt.build_inputs import FULL_REFRESH_TAG
 from orchestration.stale_runs import clear_stale_runs, process_tags
 
 INSTANCE_TEMPLATE = Path(__file__).resolve().parents[1] / "orchestration" / "dagster.yaml"
@@ -37,20 +43,18 @@ def prepare_dagster_home(settings: Settings) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copy(INSTANCE_TEMPLATE, home / "dagster.yaml")
-    os.environ["DAGSTER_HOME"] = str(home)
     return home
 
 
 def materialize_all(settings: Settings, trigger: str, full_refresh: bool = False) -> bool:
     """Run the full job in this process on the persistent instance; True when it succeeded."""
-    prepare_dagster_home(settings)
-    from dagster import DagsterInstance
-
-    from orchestration.dbt.build_inputs import FULL_REFRESH_TAG
+    home = prepare_dagster_home(settings)
+    # Imported here, not above: the definitions bring dbt, dlt and GX (seconds of start-up)
+    # that `cdp explain` and a configuration error never need. Below cdp in the layers.
     from orchestration.definitions import build_definitions
 
-    job = build_definitions().resolve_job_def("cdp_full_run")
-    with DagsterInstance.get() as instance:
+    job = build_definitions(settings).resolve_job_def("cdp_full_run")
+    with DagsterInstance.from_config(str(home)) as instance:
         for run_id in clear_stale_runs(instance):
             print(f"cdp: run {run_id} was killed before it finished; marked failed and its pool slot freed", file=sys.stderr)
         result = job.execute_in_process(
@@ -78,8 +82,6 @@ def report_failures(result) -> None:
 
 
 def print_summary(settings: Settings) -> None:
-    import duckdb
-
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         print(f"\nwarehouse: {settings.warehouse}")
         for table in SUMMARY_TABLES:
@@ -109,10 +111,6 @@ def run(settings: Settings, trigger: str, full_refresh: bool = False) -> int:
 
 
 def explain_command(settings: Settings, config, identifier_type: str, value: str) -> int:
-    import duckdb
-
-    from cdp.explain import explain
-
     try:
         found, report = explain(settings.warehouse, config, identifier_type, value)
     except ValueError as exc:
@@ -144,10 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     dbt_cmd.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. build --select profiles+")
     args = parser.parse_args(argv)
 
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"cdp: {exc}", file=sys.stderr)
+        return 2
     export_settings(settings)
     if args.command == "dbt":
-        from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable
+        from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable  # dagster-dbt: start-up, as above
 
         folders = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
         return subprocess.run([dbt_executable(), *args.dbt_args, *folders]).returncode
@@ -163,8 +165,6 @@ def main(argv: list[str] | None = None) -> int:
         return explain_command(settings, config, args.identifier_type, args.value)
 
     if args.command == "demo":
-        from ingestion.sample_data import generate_landing
-
         counts = generate_landing(settings.landing_dir, people_count=args.people, seed=args.seed)
         print(f"sample data written to {settings.landing_dir}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
         return leaving(run(settings, trigger="cdp demo"))

@@ -10,10 +10,15 @@ import re
 from pathlib import Path
 from typing import Literal
 
+import phonenumbers
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+from core.marts import row_columns
+from core.normalize import normalize
+from core.segment_compiler import SegmentError, compile_where, sql_segment_names
+from core.sql import NAME_PATTERN
+
 ColumnType = Literal["string", "integer", "double", "boolean", "timestamp"]
 SourceFormat = Literal["segment", "csv", "jsonl", "parquet", "rest_api"]
 
@@ -124,8 +129,6 @@ class IdentityConfig(_Strict):
         return [(o.action, *self._identifier(o.a), *self._identifier(o.b), o.note) for o in self.overrides]
 
     def _identifier(self, written: str) -> tuple[str, str]:
-        from core.normalize import normalize
-
         id_type, _, raw = written.partition(":")
         if id_type not in self.identifier_types or not raw:
             known = ", ".join(sorted(self.identifier_types))
@@ -155,8 +158,6 @@ class IdentityConfig(_Strict):
     @field_validator("default_phone_region")
     @classmethod
     def _region_is_known(cls, region: str) -> str:
-        import phonenumbers
-
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(f"{region!r} is not a phone region code such as 'US' or 'GB'")
         return region
@@ -180,8 +181,6 @@ class SegmentConfig(_Strict):
     where: dict = Field(description="a condition tree: {all: [...]}, {any: [...]}, {not: ...} or {trait, op, value}")
 
     def predicate(self, name: str) -> str:
-        from core.segment_compiler import compile_where
-
         return compile_where(self.where, f"segments.{name}.where")
 
 
@@ -248,8 +247,6 @@ class CdpConfig(_Strict):
             for source in rule.sources:
                 if source not in self.sources:
                     raise ValueError(f"traits.{trait}.sources: unknown source {source!r}")
-        from core.segment_compiler import SegmentError, sql_segment_names
-
         sql_segments = sql_segment_names()
         for name in set(self.segments) & set(sql_segments):
             raise ValueError(f"segment {name!r} is both in cdp.yml and a SQL segment model: rename one")
@@ -269,8 +266,6 @@ class CdpConfig(_Strict):
 
 
 def _check_destination(name: str, destination: DestinationConfig, segments: list[str]) -> None:
-    from activation.rows import row_columns
-
     if not NAME_PATTERN.match(name):
         raise ValueError(f"destination name {name!r} must be lowercase letters, digits and underscores")
     for segment in destination.segments:

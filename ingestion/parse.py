@@ -21,12 +21,19 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+from core import raw_tables
 from core.config import IdentityConfig, SourceConfig
-from ingestion import segment, tabular
 from core.normalize import fast_email_sql, normalize
+from core.sql import literal, quote
+from ingestion import segment, tabular
 
-# The warehouse tables a chunk's outputs go to, by the parser's name for them.
-OUTPUT_TABLES = {"records": None, "identifiers": "identifiers", "traits": "traits", "rejected": "rejected_rows"}
+# The warehouse tables a chunk's outputs go to, by the parser's name for them (None: the source's own).
+OUTPUT_TABLES = {
+    "records": None,
+    "identifiers": raw_tables.IDENTIFIERS,
+    "traits": raw_tables.TRAITS,
+    "rejected": raw_tables.REJECTED_ROWS,
+}
 
 
 @dataclass
@@ -49,10 +56,10 @@ def _arrow(relation: duckdb.DuckDBPyRelation, constants: Mapping[str, object]) -
     time zone and would otherwise label every value itself, in Python's thread."""
     if constants:
         relation = relation.select(
-            "*" + "".join(f", {_sql_literal(value)} as {tabular.quote(name)}" for name, value in constants.items())
+            "*" + "".join(f", {_sql_literal(value)} as {quote(name)}" for name, value in constants.items())
         )
     columns = [
-        f"{tabular.quote(name)}::timestamptz as {tabular.quote(name)}" if str(kind) == "TIMESTAMP" else tabular.quote(name)
+        f"{quote(name)}::timestamptz as {quote(name)}" if str(kind) == "TIMESTAMP" else quote(name)
         for name, kind in zip(relation.columns, relation.types)
     ]
     return relation.select(", ".join(columns)).to_arrow_table()
@@ -61,7 +68,7 @@ def _arrow(relation: duckdb.DuckDBPyRelation, constants: Mapping[str, object]) -
 def _sql_literal(value: object) -> str:
     if isinstance(value, datetime):
         return f"timestamp '{value.isoformat(sep=' ')}'"
-    return tabular.literal(str(value))
+    return literal(str(value))
 
 
 class ChunkParser:
@@ -92,7 +99,7 @@ class ChunkParser:
     def release(self) -> None:
         """Free the last chunk's tables while the parser waits for the next."""
         for (table,) in self.con.sql("select table_name from duckdb_tables() where temporary").fetchall():
-            self.con.sql(f"drop table {tabular.quote(table)}")
+            self.con.sql(f"drop table {quote(table)}")
         for view in ("chunk", "out_records", "slow_identifiers"):
             self.con.unregister(view)
 
@@ -140,7 +147,7 @@ class ChunkParser:
     def _observed_at(self, loaded_at: str) -> str:
         if self.source.format == "segment":
             return "timestamp"
-        return tabular.quote(self.source.timestamp) if self.source.timestamp else loaded_at
+        return quote(self.source.timestamp) if self.source.timestamp else loaded_at
 
     def _identifiers(self, loaded_at: str) -> duckdb.DuckDBPyRelation:
         """One row per identifier value of a record. Ids are trimmed and plain emails accepted
@@ -156,14 +163,14 @@ class ChunkParser:
         for column, id_type in self.identifier_columns.items():
             if column not in self.record_columns or id_type not in kinds:
                 continue
-            raw = f"cast({tabular.quote(column)} as varchar)"
+            raw = f"cast({quote(column)} as varchar)"
             fast = {
                 "id": f"trim({raw})",
                 "email": f"case when {fast_email_sql(f'lower(trim({raw}))')} then lower(trim({raw})) end",
             }.get(kinds[id_type], "null::varchar")
             changed = f" and ({fast}) is distinct from {raw}" if self.changed_identifiers_only else ""
             parts.append(
-                f"""select {tabular.quote(self.record_key)} as record_key, {tabular.literal(id_type)} as identifier_type,
+                f"""select {quote(self.record_key)} as record_key, {literal(id_type)} as identifier_type,
                     {raw} as raw_value, {fast} as identifier_value, {observed_at} as observed_at
                 from out_records where nullif(trim({raw}), '') is not null{changed}"""
             )
@@ -212,9 +219,9 @@ class ChunkParser:
             return self.con.sql(segment.TRAITS)
         observed_at = self._observed_at(loaded_at)
         parts = [
-            f"""select {tabular.quote(self.record_key)} as record_key, {tabular.literal(trait)} as trait,
-                cast({tabular.quote(trait)} as varchar) as value, {observed_at} as observed_at
-            from out_records where {tabular.quote(trait)} is not null"""
+            f"""select {quote(self.record_key)} as record_key, {literal(trait)} as trait,
+                cast({quote(trait)} as varchar) as value, {observed_at} as observed_at
+            from out_records where {quote(trait)} is not null"""
             for trait in self.source.traits
             if trait in self.record_columns
         ]

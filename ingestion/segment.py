@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 
-from ingestion.tabular import JSON_ERROR, literal, quote
+from core.sql import literal, quote
+from ingestion.tabular import JSON_ERROR
 
 # The Segment source the dbt models read (raw.events); other segment-format sources feed
 # the identity graph through raw.identifiers alone.

@@ -7,6 +7,7 @@ come from config and are always quoted; values are never interpolated.
 from __future__ import annotations
 
 from core.config import SourceConfig
+from core.sql import literal, quote
 
 SQL_TYPES = {"string": "varchar", "integer": "bigint", "double": "double", "boolean": "boolean", "timestamp": "timestamp"}
 
@@ -18,14 +19,6 @@ JSON_ERROR = """(case
     when v is null then case when json_valid(_cdp_raw) then 'not a JSON object' else 'malformed JSON' end
     when not (starts_with(_cdp_raw, '{') or starts_with(ltrim(_cdp_raw), '{')) then 'not a JSON object'
 end)"""
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def json_path(key: str) -> str:

@@ -18,9 +18,9 @@ def defs(tmp_path_factory, monkeypatch_module):
     monkeypatch_module.setenv("CDP_WAREHOUSE", str(root / "w.duckdb"))
     monkeypatch_module.setenv("CDP_LANDING_DIR", str(root / "landing"))
     monkeypatch_module.setenv("CDP_CONFIG", str(REPO / "cdp.yml"))
-    from orchestration.definitions import build_definitions
+    from orchestration.definitions import defs
 
-    return build_definitions()
+    return defs()
 
 
 @pytest.fixture(scope="module")

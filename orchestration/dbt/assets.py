@@ -13,8 +13,8 @@ import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from activation.publish import PUBLISHED_NAME, published_dir
-from core.settings import load_settings
+from activation.publish import PUBLISHED_NAME
+from core.settings import Settings
 from orchestration.dbt import build_inputs
 from orchestration.dbt.identity_report import identity_metadata
 from orchestration.dbt.segment_report import segment_metadata
@@ -25,7 +25,7 @@ from orchestration.retries import retry_if_transient
 # Metadata computed after the build, per asset.
 REPORTS = {
     dg.AssetKey(["cdp", "profiles"]): lambda settings: identity_metadata(
-        settings.warehouse, published_dir(settings) / PUBLISHED_NAME
+        settings.warehouse, settings.published_dir / PUBLISHED_NAME
     ),
     dg.AssetKey(["cdp", "segments"]): lambda settings: segment_metadata(settings.warehouse),
 }
@@ -113,7 +113,7 @@ def _left_alone(assets_def: dg.AssetsDefinition) -> list[dg.AssetKey]:
     return [key for key in order if key not in moving]
 
 
-def build_dbt_assets() -> dg.AssetsDefinition:
+def build_dbt_assets(settings: Settings) -> dg.AssetsDefinition:
     project = dbt_project()
 
     @dbt_assets(
@@ -123,7 +123,6 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
     )
     def cdp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-        settings = load_settings()
         whole_project = set(context.selected_asset_keys) == set(context.assets_def.keys)
         inputs, definition, clock_only, full_refresh = None, None, False, True
         try:  # only shortcuts: never a reason to fail the run

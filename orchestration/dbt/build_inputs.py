@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.sql import quote
+
 LANDING_SCHEMA = "raw"
 STATE_TABLE = "ops.full_dbt_builds"
 # a run tagged with it rebuilds the incremental models from all history (`cdp run --full-refresh`)
@@ -55,7 +57,7 @@ def _landed_digest(con: duckdb.DuckDBPyConnection) -> list:
         "order by 1",
         params=[LANDING_SCHEMA],
     ).fetchall():
-        name = f'{LANDING_SCHEMA}."{table}"'
+        name = f"{LANDING_SCHEMA}.{quote(table)}"
         if table in replaced:
             query = (f"select count(*), md5(coalesce(string_agg(cast(t as varchar), '|' order by cast(t as varchar)), '')) "
                      f"from (select * exclude (_dlt_load_id, _dlt_id) from {name}) as t")

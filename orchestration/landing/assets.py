@@ -10,26 +10,15 @@ from collections.abc import Iterator
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from core import raw_tables
 from core.config import CdpConfig
-from core.settings import load_settings
-from ingestion.landing import DERIVED_TABLES, LandingStats, landing_source, matching_files
+from core.settings import Settings
+from ingestion.landing import LandingStats, landing_source, matching_files
 from ingestion.pipeline import landing_pipeline
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.retries import retry_if_transient
 
-RULE_TABLES = ("identifier_types", "identity_blocklist", "identity_overrides", "identity_caps", "segment_definitions", "trait_rules")
-DERIVED_DESCRIPTIONS = {
-    "identifiers": "Identifier observations from every source, normalised (and as they arrived, where normalising changed them); "
-                   "Segment events land only those that normalising changed or found invalid.",
-    "traits": "Trait observations from every source.",
-    "rejected_rows": "Landed rows that did not load, with file, line and reason.",
-    "identifier_types": "cdp.yml identity.identifier_types.",
-    "identity_blocklist": "cdp.yml identity blocked values and patterns.",
-    "identity_overrides": "cdp.yml identity overrides: identifier pairs forced together or apart.",
-    "identity_caps": "cdp.yml identity caps: identifiers and merges a profile may reach before it is flagged.",
-    "segment_definitions": "cdp.yml segments, compiled to SQL predicates over cdp.profiles.",
-    "trait_rules": "cdp.yml survivorship rules per trait.",
-}
+SHARED_TABLES = (*raw_tables.DERIVED, *raw_tables.RULES)
 
 
 def landing_specs(config: CdpConfig) -> list[dg.AssetSpec]:
@@ -44,16 +33,15 @@ def landing_specs(config: CdpConfig) -> list[dg.AssetSpec]:
         for name, source in config.sources.items()
     ]
     specs += [
-        dg.AssetSpec(key=["raw", table], group_name="landing", description=DERIVED_DESCRIPTIONS[table], kinds={"dlt", "duckdb"})
-        for table in (*DERIVED_TABLES, *RULE_TABLES)
+        dg.AssetSpec(key=["raw", table], group_name="landing", description=raw_tables.descriptions()[table], kinds={"dlt", "duckdb"})
+        for table in SHARED_TABLES
     ]
     return specs
 
 
-def build_landing_assets(config: CdpConfig) -> dg.AssetsDefinition:
+def build_landing_assets(config: CdpConfig, settings: Settings) -> dg.AssetsDefinition:
     @dg.multi_asset(name="landing", specs=landing_specs(config), pool=WAREHOUSE_POOL, can_subset=False)
     def landing(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
-        settings = load_settings()
         if not settings.landing_dir.is_dir():
             raise dg.Failure(
                 description=f"landing folder {settings.landing_dir} does not exist: set CDP_LANDING_DIR or run `cdp demo`"
@@ -82,7 +70,7 @@ def build_landing_assets(config: CdpConfig) -> dg.AssetsDefinition:
                     "rows_rejected": counts.rejected,
                 },
             )
-        for table in (*DERIVED_TABLES, *RULE_TABLES):
+        for table in SHARED_TABLES:
             yield dg.MaterializeResult(asset_key=["raw", table], metadata={"rows_loaded": row_counts.get(table, 0)})
 
     return landing
