@@ -30,7 +30,7 @@ from cdp.explain import explain
 from core.config import ConfigError, load_config
 from core.settings import Settings, SettingsError, export_settings, load_settings, unknown_variables
 from ingestion.sample_data import generate_landing
-from orchestration.dbt.build_inputs import FULL_REFRESH_TAG
+from orchestration.dbt.build_plan import FULL_REFRESH_TAG
 from orchestration.stale_runs import clear_stale_runs, process_tags
 
 INSTANCE_TEMPLATE = Path(__file__).resolve().parents[1] / "orchestration" / "dagster.yaml"
