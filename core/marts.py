@@ -21,7 +21,8 @@ SQL_SEGMENTS_DIR = MARTS_DIR / "segments" / "sql"
 def _declared_columns(yml: Path, model: str) -> dict[str, str]:
     models = yaml.safe_load(yml.read_text())["models"]
     declared = next(m for m in models if m["name"] == model)
-    return {c["name"]: c.get("data_type", "varchar") for c in declared["columns"]}
+    # the type without its precision: decimal(38,2) is a decimal to a segment condition
+    return {c["name"]: c.get("data_type", "varchar").split("(")[0].lower() for c in declared["columns"]}
 
 
 def profile_columns() -> dict[str, str]:
