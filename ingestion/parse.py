@@ -181,9 +181,8 @@ class ChunkParser:
             )
         # Read twice, for the values needing Python and then for the output. Where every
         # identifier is kept, each pass reads the records' Arrow table (a temporary table and
-        # an UPDATE cost 0.88 s of CPU per 250k-event chunk against 0.78 s); where only the
-        # changed ones are, the few left are kept once instead of every record's ids being
-        # checked twice (0.18-0.20 s of CPU per chunk against 0.09-0.10 s).
+        # an UPDATE cost more); where only the changed ones are, the few left are kept once
+        # instead of every record's ids being checked twice.
         collected = "\nunion all\n".join(parts)
         if self.changed_identifiers_only:
             self.con.sql(f"create or replace temp table collected_identifiers as {collected}")
