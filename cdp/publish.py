@@ -23,11 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from cdp.settings import Settings
+from cdp.settings import PUBLISHED_NAME, Settings
 
-# Not `cdp.duckdb`: DuckDB names the catalog after the file, and a catalog `cdp` would
-# make `cdp.profiles` ambiguous for every reader.
-PUBLISHED_NAME = "cdp_published.duckdb"
 PUBLISHED_SCHEMA = "cdp"
 
 
@@ -39,7 +36,7 @@ class Published:
 
 
 def published_dir(settings: Settings) -> Path:
-    return Path(os.environ.get("CDP_PUBLISHED_DIR") or settings.data_dir / "published").absolute()
+    return settings.published_dir
 
 
 def _copy_warehouse(warehouse: Path, target: Path) -> None:

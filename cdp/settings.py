@@ -37,11 +37,21 @@ class Settings:
     def dagster_home(self) -> Path:
         return Path(os.environ.get("DAGSTER_HOME") or self.data_dir / "dagster_home").absolute()
 
+    @property
+    def published_dir(self) -> Path:
+        """Where the read-only snapshot for BI tools (and the profile API) is published."""
+        return Path(os.environ.get("CDP_PUBLISHED_DIR") or self.data_dir / "published").absolute()
+
+
+# Not `cdp.duckdb`: DuckDB names the catalog after the file, and a catalog `cdp` would
+# make `cdp.profiles` ambiguous for every reader.
+PUBLISHED_NAME = "cdp_published.duckdb"
+
 
 # Every CDP_* variable cdp reads; CDP_SQL_SEGMENTS is set by cdp itself, for dbt.
 KNOWN_VARIABLES = frozenset({
     "CDP_WAREHOUSE", "CDP_LANDING_DIR", "CDP_CONFIG", "CDP_EXPORT_DIR", "CDP_PUBLISHED_DIR",
-    "CDP_SCHEDULE_HOUR", "CDP_SCHEDULE_TIMEZONE", "CDP_SQL_SEGMENTS",
+    "CDP_SCHEDULE_HOUR", "CDP_SCHEDULE_TIMEZONE", "CDP_SQL_SEGMENTS", "CDP_WRITE_KEYS", "CDP_READ_KEYS",
 })
 
 
