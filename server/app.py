@@ -14,6 +14,7 @@ Logs say method, route, status and time; never a key, a body, or an identifier's
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -210,6 +211,10 @@ def create_app(spool: Spool, limits: Limits, store: ProfileStore, write_keys: Ke
         for path in spool.start():
             log.info("closed %s, left open by a server that stopped without closing it", path.name)
         await run_in_threadpool(store.start)
+        # Everything imported and built so far lives as long as the server: out of the
+        # collector's sight, a full collection no longer walks it (130k objects, about
+        # 0.1 s, which was the p99 of a request under load).
+        gc.freeze()
         try:
             yield
         finally:
