@@ -103,9 +103,11 @@ def _process(host: str, port: int, make: MakeRequest, name: str, threads: int, s
     results.put([item for out in outs for item in out])
 
 
-def run_load(serving: Serving, make: MakeRequest, clients: int, seconds: float, processes: int = 2) -> LoadResult:
+def run_load(serving: Serving, make: MakeRequest, clients: int, seconds: float, processes: int = 2,
+             answered: tuple[int, ...] = (200,)) -> LoadResult:
     """`clients` connections spread over `processes` client processes, each sending its
-    next request as soon as the last one is answered, for `seconds`."""
+    next request as soon as the last one is answered, for `seconds`; a request counts
+    when its status is one of `answered`."""
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     processes = min(processes, clients)
@@ -121,5 +123,5 @@ def run_load(serving: Serving, make: MakeRequest, clients: int, seconds: float, 
     for child in children:
         child.join()
     elapsed = time.perf_counter() - started
-    ok = np.array([latency for latency, status in answers if status == 200]) * 1000
+    ok = np.array([latency for latency, status in answers if status in answered]) * 1000
     return LoadResult(len(ok), len(answers) - len(ok), elapsed, ok)

@@ -97,14 +97,18 @@ class ProfileStore:
         if purpose is not None and purpose not in snapshot.purposes:
             known = ", ".join(sorted(snapshot.purposes)) or "none"
             raise ProfileError(400, "unknown_purpose", f"unknown purpose {purpose!r} (known: {known})")
-        if id_type == PROFILE_ID:
-            value = raw_value.strip()
-        elif id_type in self.identity.identifier_types:
-            value, _ = self.identity.normalize_identifier(id_type, raw_value)
-        else:
+        if id_type != PROFILE_ID and id_type not in self.identity.identifier_types:
             known = ", ".join([PROFILE_ID, *sorted(self.identity.identifier_types)])
             raise ProfileError(400, "unknown_identifier_type", f"unknown identifier type {id_type!r} (known: {known})")
+        # Stored values are normalised, so one equal to the value trimmed (and lower-cased,
+        # for emails) is the person: the full normalisation (email-validator, phonenumbers)
+        # runs only when that finds no one.
+        kind = self.identity.identifier_types[id_type].normalize if id_type != PROFILE_ID else "id"
+        value = raw_value.strip().lower() if kind == "email" else raw_value.strip()
         ordinal = snapshot.find(id_type, value) if value else None
+        if ordinal is None and kind != "id":
+            value, _ = self.identity.normalize_identifier(id_type, raw_value)
+            ordinal = snapshot.find(id_type, value) if value else None
         if ordinal is None or (purpose is not None and not snapshot.consents(ordinal, purpose)):
             raise ProfileError(404, "not_found", NOT_FOUND)
         return snapshot, ordinal

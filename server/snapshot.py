@@ -58,13 +58,67 @@ class FileId:
         return cls(stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
-def _grouped(con: duckdb.DuckDBPyConnection, sql: str, people: int) -> tuple[list[pa.Array], np.ndarray]:
+class Column:
+    """One Arrow column read a value at a time without making Arrow scalars: a profile's
+    47 of those took 130 us, as much as everything else in a lookup together."""
+
+    def __init__(self, array: pa.Array | pa.ChunkedArray):
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        self._valid = array.is_valid().to_numpy(zero_copy_only=False)
+        kind = array.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            buffers = array.buffers()
+            width = np.int64 if pa.types.is_large_string(kind) else np.int32
+            self._offsets = np.frombuffer(buffers[1], dtype=width)[array.offset:array.offset + len(array) + 1]
+            self._data = memoryview(buffers[2]) if buffers[2] is not None else memoryview(b"")
+            self.get = self._text
+        elif pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind) or pa.types.is_temporal(kind):
+            zero = pa.scalar(False if pa.types.is_boolean(kind) else 0, type=kind)
+            self._values = array.fill_null(zero).to_numpy(zero_copy_only=False)
+            self.get = self._number
+        else:  # lists, structs: rare in the marts, read the slow way
+            self._array = array
+            self.get = self._other
+
+    def _text(self, i: int) -> str | None:
+        return str(self._data[self._offsets[i]:self._offsets[i + 1]], "utf-8") if self._valid[i] else None
+
+    def _number(self, i: int):
+        return self._values[i].item() if self._valid[i] else None
+
+    def _other(self, i: int):
+        return self._array[i].as_py()
+
+    def span(self, start: int, end: int) -> list:
+        return [self.get(i) for i in range(start, end)]
+
+
+def _grouped(con: duckdb.DuckDBPyConnection, sql: str, people: int) -> tuple[list[Column], np.ndarray]:
     """Columns of rows ordered by `ordinal`, and where each ordinal's rows start."""
     table = con.sql(sql).to_arrow_table()
     ordinals = table.column("ordinal").to_numpy()
     offsets = np.searchsorted(ordinals, np.arange(people + 1)).astype(np.int64)
-    columns = [table.column(name).combine_chunks() for name in table.column_names if name != "ordinal"]
+    columns = [Column(table.column(name)) for name in table.column_names if name != "ordinal"]
     return columns, offsets
+
+
+def _profile_columns(con: duckdb.DuckDBPyConnection) -> str:
+    """The select list of cdp.profiles, profile_id first, with decimals as doubles and
+    128-bit integers (sums of counts) as 64-bit ones, which numpy and JSON hold."""
+    columns = con.sql(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = 'snap' and schema_name = 'cdp' and table_name = 'profiles' order by column_index"
+    ).fetchall()
+    listed = []
+    for name, data_type in sorted(columns, key=lambda c: c[0] != "profile_id"):
+        quoted = '"' + name.replace('"', '""') + '"'
+        if data_type.startswith("DECIMAL"):
+            listed.append(f"p.{quoted}::double as {quoted}")
+        elif data_type in ("HUGEINT", "UHUGEINT"):
+            listed.append(f"try_cast(p.{quoted} as bigint) as {quoted}")
+        else:
+            listed.append(f"p.{quoted}")
+    return ", ".join(listed)
 
 
 class Snapshot:
@@ -98,16 +152,15 @@ class Snapshot:
         self._keys = np.asarray(found["key"], dtype=np.uint64)
         self._key_ordinals = np.asarray(found["ordinal"], dtype=np.int32)
 
-        # profile_id first: profile_id() reads column 0
-        profiles = con.sql("select p.profile_id, p.* exclude (profile_id) from snap.cdp.profiles p "
-                           "join ordinals o using (profile_id) order by o.ordinal")
-        table = profiles.to_arrow_table()
-        self._profile = [(name, table.column(name).combine_chunks()) for name in table.column_names]
+        table = con.sql(f"select {_profile_columns(con)} from snap.cdp.profiles p "
+                        "join ordinals o using (profile_id) order by o.ordinal").to_arrow_table()
+        self._profile = [(name, Column(table.column(name))) for name in table.column_names]
         self.purposes = {
             name.removesuffix(CONSENT_SUFFIX): index
-            for index, (name, column) in enumerate(self._profile)
-            if name.endswith(CONSENT_SUFFIX) and pa.types.is_boolean(column.type)
+            for index, name in enumerate(table.column_names)
+            if name.endswith(CONSENT_SUFFIX) and pa.types.is_boolean(table.schema.field(name).type)
         }
+        del table
         self._identifiers, self._identifier_offsets = _grouped(con, (
             "select o.ordinal, i.identifier_type, i.identifier_value, i.first_seen_at, i.last_seen_at "
             "from snap.cdp.profile_identifiers i join ordinals o using (profile_id) order by o.ordinal, 2, 3"
@@ -134,27 +187,27 @@ class Snapshot:
 
     def _identifier_pairs(self, ordinal: int) -> set[tuple[str, str]]:
         start, end = self._identifier_offsets[ordinal], self._identifier_offsets[ordinal + 1]
-        types, values = (column[start:end].to_pylist() for column in self._identifiers[:2])
+        types, values = (column.span(start, end) for column in self._identifiers[:2])
         return set(zip(types, values))
 
     def profile_id(self, ordinal: int) -> str:
-        return self._profile[0][1][ordinal].as_py()
+        return self._profile[0][1].get(ordinal)
 
     def consents(self, ordinal: int, purpose: str) -> bool:
-        return self._profile[self.purposes[purpose]][1][ordinal].as_py() is True
+        return self._profile[self.purposes[purpose]][1].get(ordinal) is True
 
     def profile(self, ordinal: int) -> dict:
         """The profile's traits (its columns), identifiers and segments."""
-        traits = {name: column[ordinal].as_py() for name, column in self._profile}
+        traits = {name: column.get(ordinal) for name, column in self._profile}
         start, end = self._identifier_offsets[ordinal], self._identifier_offsets[ordinal + 1]
         identifiers = [
             {"type": t, "value": v, "first_seen_at": first, "last_seen_at": last}
-            for t, v, first, last in zip(*(column[start:end].to_pylist() for column in self._identifiers))
+            for t, v, first, last in zip(*(column.span(start, end) for column in self._identifiers))
         ]
         start, end = self._segment_offsets[ordinal], self._segment_offsets[ordinal + 1]
         segments = [
             {"name": name, "entered_at": entered}
-            for name, entered in zip(*(column[start:end].to_pylist() for column in self._segments))
+            for name, entered in zip(*(column.span(start, end) for column in self._segments))
         ]
         return {"profile_id": traits.pop("profile_id"), "traits": traits, "identifiers": identifiers, "segments": segments}
 
