@@ -28,6 +28,8 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from server.columns import Column, column
+
 # A profile id is found like an identifier, under this type (merged-away ids too).
 PROFILE_ID = "profile_id"
 CONSENT_SUFFIX = "_consent"
@@ -58,47 +60,12 @@ class FileId:
         return cls(stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
-class Column:
-    """One Arrow column read a value at a time without making Arrow scalars: a profile's
-    47 of those took 130 us, as much as everything else in a lookup together."""
-
-    def __init__(self, array: pa.Array | pa.ChunkedArray):
-        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-        self._valid = array.is_valid().to_numpy(zero_copy_only=False)
-        kind = array.type
-        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-            buffers = array.buffers()
-            width = np.int64 if pa.types.is_large_string(kind) else np.int32
-            self._offsets = np.frombuffer(buffers[1], dtype=width)[array.offset:array.offset + len(array) + 1]
-            self._data = memoryview(buffers[2]) if buffers[2] is not None else memoryview(b"")
-            self.get = self._text
-        elif pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind) or pa.types.is_temporal(kind):
-            zero = pa.scalar(False if pa.types.is_boolean(kind) else 0, type=kind)
-            self._values = array.fill_null(zero).to_numpy(zero_copy_only=False)
-            self.get = self._number
-        else:  # lists, structs: rare in the marts, read the slow way
-            self._array = array
-            self.get = self._other
-
-    def _text(self, i: int) -> str | None:
-        return str(self._data[self._offsets[i]:self._offsets[i + 1]], "utf-8") if self._valid[i] else None
-
-    def _number(self, i: int):
-        return self._values[i].item() if self._valid[i] else None
-
-    def _other(self, i: int):
-        return self._array[i].as_py()
-
-    def span(self, start: int, end: int) -> list:
-        return [self.get(i) for i in range(start, end)]
-
-
 def _grouped(con: duckdb.DuckDBPyConnection, sql: str, people: int) -> tuple[list[Column], np.ndarray]:
     """Columns of rows ordered by `ordinal`, and where each ordinal's rows start."""
     table = con.sql(sql).to_arrow_table()
     ordinals = table.column("ordinal").to_numpy()
     offsets = np.searchsorted(ordinals, np.arange(people + 1)).astype(np.int64)
-    columns = [Column(table.column(name)) for name in table.column_names if name != "ordinal"]
+    columns = [column(table.column(name)) for name in table.column_names if name != "ordinal"]
     return columns, offsets
 
 
@@ -154,7 +121,7 @@ class Snapshot:
 
         table = con.sql(f"select {_profile_columns(con)} from snap.cdp.profiles p "
                         "join ordinals o using (profile_id) order by o.ordinal").to_arrow_table()
-        self._profile = [(name, Column(table.column(name))) for name in table.column_names]
+        self._profile = [(name, column(table.column(name))) for name in table.column_names]
         self.purposes = {
             name.removesuffix(CONSENT_SUFFIX): index
             for index, name in enumerate(table.column_names)
