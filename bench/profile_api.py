@@ -33,7 +33,8 @@ import orjson
 from bench.http_load import run_load, start_serve
 from cdp.config import load_config
 from cdp.settings import PUBLISHED_NAME
-from server.profiles import ProfileError, ProfileStore
+from server.errors import ApiError
+from server.profiles import ProfileStore
 
 READ_KEY = "bench-read-key"
 AUTH = "Basic " + base64.b64encode(f"{READ_KEY}:".encode()).decode()
@@ -117,7 +118,7 @@ def _floor(path: Path, lookups: list[str], seconds: float) -> float:
         try:
             orjson.dumps(store.profile("email", lookups[done % len(lookups)], None), default=float,
                          option=orjson.OPT_NAIVE_UTC)
-        except ProfileError:  # an unknown email: a 404, as over HTTP
+        except ApiError:  # an unknown email: a 404, as over HTTP
             pass
         done += 1
     return done / (time.perf_counter() - started)

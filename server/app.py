@@ -29,8 +29,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.keys import KeySet, basic_auth_user, has_basic_auth
-from server.messages import Limits, RequestError, batch_lines, decode_body, parse_json, single_line
-from server.profiles import ProfileError, ProfileStore
+from server.errors import ApiError
+from server.messages import Limits, batch_lines, decode_body, parse_json, single_line
+from server.profiles import ProfileStore
 from server.spool import Spool, SpoolBusy
 
 log = logging.getLogger("cdp.server")
@@ -65,12 +66,12 @@ def error(status: int, code: str, message: str, headers: dict | None = None) -> 
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise RequestError(400, "request_too_large", f"the body is over the {limit // 1024} KB limit")
+        raise ApiError(400, "request_too_large", f"the body is over the {limit // 1024} KB limit")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise RequestError(400, "request_too_large", f"the body is over the {limit // 1024} KB limit")
+            raise ApiError(400, "request_too_large", f"the body is over the {limit // 1024} KB limit")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -91,7 +92,7 @@ class Collector:
                 return Response(status_code=204, headers=PREFLIGHT)
             try:
                 return await self._collect(request, event_type)
-            except RequestError as exc:
+            except ApiError as exc:
                 return error(exc.status, exc.code, exc.message, CORS)
 
         return collect
@@ -112,7 +113,8 @@ class Collector:
         else:
             data = single_line(payload, event_type, self.limits)
         try:
-            await self.spool.append(data)
+            if data:  # an empty batch: nothing to wait for
+                await self.spool.append(data)
         except SpoolBusy as exc:
             return error(503, "busy", f"{exc}; retry", {**CORS, "Retry-After": "1"})
         except OSError:
@@ -138,7 +140,7 @@ class ProfileApi:
         params = request.path_params
         try:
             found = self.store.profile(params["identifier_type"], params["value"], request.query_params.get("purpose"))
-        except ProfileError as exc:
+        except ApiError as exc:
             return error(exc.status, exc.code, exc.message)
         return json_response(found)
 
@@ -154,7 +156,7 @@ class ProfileApi:
                 self.store.events, params["identifier_type"], params["value"], query.get("purpose"), int(limit),
                 query.get("cursor"),
             )
-        except ProfileError as exc:
+        except ApiError as exc:
             return error(exc.status, exc.code, exc.message)
         return json_response(page)
 

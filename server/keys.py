@@ -32,8 +32,8 @@ class KeySet:
     def __len__(self) -> int:
         return len(self._keys)
 
-    def accepts(self, key: str | None) -> bool:
-        if not key:
+    def accepts(self, key: object) -> bool:
+        if not isinstance(key, str) or not key:
             return False
         given = key.encode()
         # every key is compared, so the time taken says nothing about which one nearly matched

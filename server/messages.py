@@ -24,15 +24,7 @@ from datetime import datetime, timezone
 
 import orjson
 
-
-class RequestError(Exception):
-    """A request refused whole, with Segment's status and a code a client can read."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+from server.errors import ApiError
 
 
 @dataclass(frozen=True)
@@ -54,13 +46,13 @@ def decode_body(body: bytes, content_encoding: str | None, limit: int) -> bytes:
         try:
             body = inflater.decompress(body, limit + 1)
         except zlib.error as exc:
-            raise RequestError(400, "invalid_request", f"the body is not valid gzip ({exc})") from exc
+            raise ApiError(400, "invalid_request", f"the body is not valid gzip ({exc})") from exc
         if not inflater.eof and len(body) <= limit:
-            raise RequestError(400, "invalid_request", "the gzip body ends early")
+            raise ApiError(400, "invalid_request", "the gzip body ends early")
     elif encoding != "identity":
-        raise RequestError(400, "invalid_request", f"unsupported Content-Encoding {encoding!r} (gzip or none)")
+        raise ApiError(400, "invalid_request", f"unsupported Content-Encoding {encoding!r} (gzip or none)")
     if len(body) > limit:
-        raise RequestError(400, "request_too_large", f"the body is over the {limit // 1024} KB limit")
+        raise ApiError(400, "request_too_large", f"the body is over the {limit // 1024} KB limit")
     return body
 
 
@@ -72,7 +64,7 @@ def parse_json(body: bytes) -> object:
     try:  # orjson refuses integers past 64 bits, which JSON allows
         return json.loads(body)
     except (ValueError, RecursionError) as exc:
-        raise RequestError(400, "invalid_json", "the body is not valid JSON") from exc
+        raise ApiError(400, "invalid_json", "the body is not valid JSON") from exc
 
 
 def received_at_now() -> str:
@@ -110,7 +102,7 @@ def _line(message: object, received_at: str, shared: dict, limits: Limits, posit
     # anything else is written as it came: landing rejects it as not a JSON object
     line = _dumps(message)
     if len(line) > limits.message_bytes:
-        raise RequestError(
+        raise ApiError(
             400, "message_too_large",
             f"{position} is {len(line):,} bytes, over the {limits.message_bytes // 1024} KB limit for one message; "
             "nothing of this request was stored",
@@ -121,10 +113,10 @@ def _line(message: object, received_at: str, shared: dict, limits: Limits, posit
 def batch_lines(payload: object, limits: Limits) -> list[bytes]:
     """The lines of a `/v1/batch` body: `{"batch": [...], "context": ..., "sentAt": ...}`."""
     if not isinstance(payload, dict):
-        raise RequestError(400, "invalid_request", "a batch body is a JSON object with a `batch` array")
+        raise ApiError(400, "invalid_request", "a batch body is a JSON object with a `batch` array")
     messages = payload.get("batch")
     if not isinstance(messages, list):
-        raise RequestError(400, "invalid_request", "a batch body needs a `batch` array")
+        raise ApiError(400, "invalid_request", "a batch body needs a `batch` array")
     shared = {key: payload[key] for key in ("context", "integrations", "sentAt") if key in payload}
     received_at = received_at_now()
     return [_line(message, received_at, shared, limits, f"batch[{i}]") for i, message in enumerate(messages)]
@@ -133,7 +125,7 @@ def batch_lines(payload: object, limits: Limits) -> list[bytes]:
 def single_line(payload: object, event_type: str, limits: Limits) -> bytes:
     """The line of a single call (`/v1/track`, ...): its path says its type."""
     if not isinstance(payload, dict):
-        raise RequestError(400, "invalid_request", "the body is a JSON object")
+        raise ApiError(400, "invalid_request", "the body is a JSON object")
     payload["type"] = event_type
     return _line(payload, received_at_now(), {}, limits, "the message")
 

@@ -17,32 +17,19 @@ import base64
 import binascii
 import logging
 import threading
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import orjson
 
 from cdp.config import IdentityConfig
+from server.errors import ApiError
 from server.snapshot import PROFILE_ID, FileId, Snapshot
 
 log = logging.getLogger("cdp.server")
 
 MAX_EVENTS_PAGE = 500
-
-
 NOT_FOUND = "no profile with this identifier (or none that consented to this purpose)"
-
-
-class ProfileError(Exception):
-    """A profile request that cannot be answered: status, code, message."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 class ProfileStore:
@@ -74,7 +61,7 @@ class ProfileStore:
             return False
         try:
             snapshot = Snapshot(self.path)
-        except (duckdb.Error, OSError) as exc:
+        except Exception as exc:  # whatever it is, the snapshot served so far stays
             self._failed = file_id
             log.error("could not read the snapshot %s: %s", self.path.name, type(exc).__name__)
             return False
@@ -89,17 +76,17 @@ class ProfileStore:
     def _snapshot(self) -> Snapshot:
         snapshot = self.current
         if snapshot is None:
-            raise ProfileError(503, "no_snapshot", "no snapshot has been published yet; `cdp run` publishes one")
+            raise ApiError(503, "no_snapshot", "no snapshot has been published yet; `cdp run` publishes one")
         return snapshot
 
     def lookup(self, id_type: str, raw_value: str, purpose: str | None) -> tuple[Snapshot, int]:
         snapshot = self._snapshot()
         if purpose is not None and purpose not in snapshot.purposes:
             known = ", ".join(sorted(snapshot.purposes)) or "none"
-            raise ProfileError(400, "unknown_purpose", f"unknown purpose {purpose!r} (known: {known})")
+            raise ApiError(400, "unknown_purpose", f"unknown purpose {purpose!r} (known: {known})")
         if id_type != PROFILE_ID and id_type not in self.identity.identifier_types:
             known = ", ".join([PROFILE_ID, *sorted(self.identity.identifier_types)])
-            raise ProfileError(400, "unknown_identifier_type", f"unknown identifier type {id_type!r} (known: {known})")
+            raise ApiError(400, "unknown_identifier_type", f"unknown identifier type {id_type!r} (known: {known})")
         # Stored values are normalised, so one equal to the value trimmed (and lower-cased,
         # for emails) is the person: the full normalisation (email-validator, phonenumbers)
         # runs only when that finds no one.
@@ -110,7 +97,7 @@ class ProfileStore:
             value, _ = self.identity.normalize_identifier(id_type, raw_value)
             ordinal = snapshot.find(id_type, value) if value else None
         if ordinal is None or (purpose is not None and not snapshot.consents(ordinal, purpose)):
-            raise ProfileError(404, "not_found", NOT_FOUND)
+            raise ApiError(404, "not_found", NOT_FOUND)
         return snapshot, ordinal
 
     def profile(self, id_type: str, raw_value: str, purpose: str | None) -> dict:
@@ -120,7 +107,7 @@ class ProfileStore:
     def events(self, id_type: str, raw_value: str, purpose: str | None, limit: int, cursor: str | None) -> dict:
         """A page of the profile's events, newest first; `next` is the cursor of the page after."""
         if not 1 <= limit <= MAX_EVENTS_PAGE:
-            raise ProfileError(400, "invalid_request", f"limit is between 1 and {MAX_EVENTS_PAGE}")
+            raise ApiError(400, "invalid_request", f"limit is between 1 and {MAX_EVENTS_PAGE}")
         before = _read_cursor(cursor) if cursor else None
         snapshot, ordinal = self.lookup(id_type, raw_value, purpose)
         profile_id = snapshot.profile_id(ordinal)
@@ -143,4 +130,4 @@ def _read_cursor(cursor: str) -> tuple[datetime, str]:
         event_at, message_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
         return datetime.fromisoformat(event_at), str(message_id)
     except (binascii.Error, orjson.JSONDecodeError, ValueError, TypeError) as exc:
-        raise ProfileError(400, "invalid_request", "cursor is not one this API gave") from exc
+        raise ApiError(400, "invalid_request", "cursor is not one this API gave") from exc
