@@ -36,6 +36,7 @@ from cdp.settings import PUBLISHED_NAME
 from server.errors import ApiError
 from server.profiles import ProfileStore
 
+REPO = Path(__file__).resolve().parents[1]
 READ_KEY = "bench-read-key"
 AUTH = "Basic " + base64.b64encode(f"{READ_KEY}:".encode()).decode()
 SEGMENTS = ("high_value", "lapsed_customers", "anonymous_cart_abandoners", "newsletter_engaged", "at_risk_high_value")
@@ -111,7 +112,7 @@ def write_snapshot(path: Path, people: int, events_per_person: int) -> None:
 
 def _floor(path: Path, lookups: list[str], seconds: float) -> float:
     """Lookups a second in one process, without HTTP: normalise, find, build, encode."""
-    store = ProfileStore(path, load_config(Path("cdp.yml")).identity, check_seconds=3600)
+    store = ProfileStore(path, load_config(REPO / "cdp.yml").identity, check_seconds=3600)
     store.refresh()
     done, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
