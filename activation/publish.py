@@ -23,12 +23,9 @@ from pathlib import Path
 
 import duckdb
 
-from core.settings import Settings
+from core.settings import PUBLISHED_NAME, Settings
 from core.sql import literal, quote
 
-# Not `cdp.duckdb`: DuckDB names the catalog after the file, and a catalog `cdp` would
-# make `cdp.profiles` ambiguous for every reader.
-PUBLISHED_NAME = "cdp_published.duckdb"
 PUBLISHED_SCHEMA = "cdp"
 
 

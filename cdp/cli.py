@@ -3,6 +3,7 @@
     cdp demo   write the bundled sample data into the landing folder, then run everything
     cdp run    materialize everything once for the current landing folder
     cdp explain TYPE VALUE   the profile of an identifier, and the records that link it
+    cdp serve  Segment's tracking API into the landing folder, and the profile API (server/)
 
 Both run the Dagster job `cdp_full_run` (the asset graph `dagster dev` shows) on the
 Dagster instance in DAGSTER_HOME, so their runs appear in the UI. Exit status: 0 when
@@ -32,6 +33,7 @@ from core.settings import Settings, SettingsError, export_settings, load_setting
 from ingestion.sample_data import generate_landing
 from orchestration.dbt.build_plan import FULL_REFRESH_TAG
 from orchestration.stale_runs import clear_stale_runs, process_tags
+from server.serve import serve
 
 INSTANCE_TEMPLATE = Path(__file__).resolve().parents[1] / "orchestration" / "dagster.yaml"
 SUMMARY_TABLES = ("profiles", "profile_identifiers", "events", "orders", "pos_transactions", "rejected_rows")
@@ -138,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     explain_cmd = commands.add_parser("explain", help="show an identifier's profile and the records that link it")
     explain_cmd.add_argument("identifier_type", help="user_id, email, phone, anonymous_id, crm_contact_id, ...")
     explain_cmd.add_argument("value")
+    serve_cmd = commands.add_parser("serve", help="collect events over Segment's tracking API and serve profiles")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, default=8088, help="port to listen on (default 8088)")
     dbt_cmd = commands.add_parser("dbt", help="run dbt on the project with the warehouse and SQL segments cdp uses")
     dbt_cmd.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. build --select profiles+")
     args = parser.parse_args(argv)
@@ -163,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "explain":
         return explain_command(settings, config, args.identifier_type, args.value)
+    if args.command == "serve":
+        return serve(settings, config, args.host, args.port)
 
     if args.command == "demo":
         counts = generate_landing(settings.landing_dir, people_count=args.people, seed=args.seed)

@@ -128,12 +128,16 @@ class IdentityConfig(_Strict):
         """(action, type_a, value_a, type_b, value_b, note), values normalised as landing does."""
         return [(o.action, *self._identifier(o.a), *self._identifier(o.b), o.note) for o in self.overrides]
 
+    def normalize_identifier(self, id_type: str, raw: str) -> tuple[str | None, str | None]:
+        """A value of a declared type as landing stores it, or None with the reason."""
+        return normalize(self.identifier_types[id_type].normalize, raw, self.default_phone_region)
+
     def _identifier(self, written: str) -> tuple[str, str]:
         id_type, _, raw = written.partition(":")
         if id_type not in self.identifier_types or not raw:
             known = ", ".join(sorted(self.identifier_types))
             raise ValueError(f"identity.overrides: {written!r} is not `type:value` with a known type ({known})")
-        value, problem = normalize(self.identifier_types[id_type].normalize, raw, self.default_phone_region)
+        value, problem = self.normalize_identifier(id_type, raw)
         if value is None:
             raise ValueError(f"identity.overrides: {written!r}: {problem}")
         return id_type, value
@@ -216,12 +220,30 @@ class DestinationConfig(_Strict):
         return self
 
 
+class ServerConfig(_Strict):
+    """`cdp serve`: Segment's limits, how the collector's files roll, how the profile API reads."""
+
+    source: str = Field(default="events", description="the segment-format source whose folder the collector writes to")
+    max_message_kb: int = Field(default=32, ge=1, le=1024, description="Segment's limit for one message")
+    max_batch_kb: int = Field(default=500, ge=1, le=16384, description="Segment's limit for one request")
+    roll_mb: float = Field(default=64, gt=0, description="a file is closed when it reaches this size")
+    roll_seconds: float = Field(default=60, gt=0, description="or when it has been open this long")
+    snapshot_check_seconds: float = Field(default=2, gt=0, description="how often the profile API looks for a new snapshot")
+
+    @model_validator(mode="after")
+    def _a_message_fits_a_batch(self) -> ServerConfig:
+        if self.max_message_kb > self.max_batch_kb:
+            raise ValueError("max_message_kb cannot exceed max_batch_kb")
+        return self
+
+
 class CdpConfig(_Strict):
     sources: dict[str, SourceConfig]
     identity: IdentityConfig
     segments: dict[str, SegmentConfig] = Field(default_factory=dict)
     traits: dict[str, TraitRule] = Field(default_factory=dict, description="survivorship per trait; default most_recent")
     destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
+    server: ServerConfig = Field(default_factory=ServerConfig)
 
     def environment_variables(self) -> set[str]:
         """The variables this config names for URLs and tokens."""

@@ -50,11 +50,21 @@ class Settings:
     def dlt_pipelines_dir(self) -> Path:
         return self.data_dir / ".dlt_pipelines"
 
+    @property
+    def published_snapshot(self) -> Path:
+        """The read-only DuckDB file BI tools and the profile API read."""
+        return self.published_dir / PUBLISHED_NAME
+
+
+# Not `cdp.duckdb`: DuckDB names the catalog after the file, and a catalog `cdp` would
+# make `cdp.profiles` ambiguous for every reader.
+PUBLISHED_NAME = "cdp_published.duckdb"
+
 
 # Every CDP_* variable cdp reads; CDP_SQL_SEGMENTS is set by cdp itself, for dbt.
 KNOWN_VARIABLES = frozenset({
     "CDP_WAREHOUSE", "CDP_LANDING_DIR", "CDP_CONFIG", "CDP_EXPORT_DIR", "CDP_PUBLISHED_DIR",
-    "CDP_SCHEDULE_HOUR", "CDP_SCHEDULE_TIMEZONE", "CDP_SQL_SEGMENTS",
+    "CDP_SCHEDULE_HOUR", "CDP_SCHEDULE_TIMEZONE", "CDP_SQL_SEGMENTS", "CDP_WRITE_KEYS", "CDP_READ_KEYS",
 })
 
 

@@ -15,7 +15,6 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 from pydantic import Field
 
-from activation.publish import PUBLISHED_NAME
 from core.settings import Settings
 from orchestration.dbt import build_inputs
 from orchestration.dbt.build_plan import CLOCK_TAG, BuildFacts, plan_build
@@ -42,7 +41,7 @@ class DbtBuildConfig(dg.Config):
 def _reports(settings: Settings) -> dict[dg.AssetKey, Callable[[], dict]]:
     """Metadata computed after the build, per asset."""
     return {
-        dg.AssetKey(["cdp", "profiles"]): lambda: identity_metadata(settings.warehouse, settings.published_dir / PUBLISHED_NAME),
+        dg.AssetKey(["cdp", "profiles"]): lambda: identity_metadata(settings.warehouse, settings.published_snapshot),
         dg.AssetKey(["cdp", "segments"]): lambda: segment_metadata(settings.warehouse),
     }
 
