@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.segment_compiler import sql_segment_names
+from core.warehouse_lock import DEFAULT_LOCK_WAIT_SECONDS
 
 
 class SettingsError(ValueError):
@@ -35,6 +36,8 @@ class Settings:
     schedule_timezone: str = "UTC"
     # The engine dbt builds on. Only DuckDB today; CDP_ENGINE will set it when Spark comes.
     engine: str = "duckdb"
+    # How long a run waits for another process's lock on the warehouse (core/warehouse_lock.py).
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
 
     def __post_init__(self) -> None:
         for name, folder in (("export_dir", "exports"), ("published_dir", "published"), ("dagster_home", "dagster_home")):
@@ -65,6 +68,7 @@ PUBLISHED_NAME = "cdp_published.duckdb"
 KNOWN_VARIABLES = frozenset({
     "CDP_WAREHOUSE", "CDP_LANDING_DIR", "CDP_CONFIG", "CDP_EXPORT_DIR", "CDP_PUBLISHED_DIR",
     "CDP_SCHEDULE_HOUR", "CDP_SCHEDULE_TIMEZONE", "CDP_SQL_SEGMENTS", "CDP_WRITE_KEYS", "CDP_READ_KEYS",
+    "CDP_LOCK_WAIT_SECONDS",
 })
 
 
@@ -91,6 +95,16 @@ def _hour(value: str) -> int:
     return int(value)
 
 
+def _seconds(name: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise SettingsError(f"{name}: {value!r} is not a number of seconds (0 or more)")
+    return seconds
+
+
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     return Settings(
         warehouse=Path(environ.get("CDP_WAREHOUSE", "data/warehouse.duckdb")).absolute(),
@@ -101,6 +115,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         dagster_home=_folder(environ, "DAGSTER_HOME"),
         schedule_hour=_hour(environ.get("CDP_SCHEDULE_HOUR", "3")),
         schedule_timezone=environ.get("CDP_SCHEDULE_TIMEZONE", "UTC"),
+        lock_wait_seconds=_seconds("CDP_LOCK_WAIT_SECONDS", environ.get("CDP_LOCK_WAIT_SECONDS", str(DEFAULT_LOCK_WAIT_SECONDS))),
     )
 
 

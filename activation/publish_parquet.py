@@ -1,0 +1,49 @@
+"""The BI copy as Parquet: `$CDP_PUBLISHED_DIR/parquet/<table>/*.parquet`.
+
+One folder per table of the `cdp` schema, written by the engine that built it (DuckDB's
+COPY; no rows pass through Python), so any tool reads it without a DuckDB driver.
+
+A run writes a new version folder (`parquet-<run_id>/`) beside the published one, then
+points `parquet` at it by replacing a symbolic link, which is atomic: a reader that
+opens `parquet/<table>/` sees the whole previous copy or the whole new one, never a
+mix of runs. `manifest.json` names the current version too. The version before the
+current one is kept until the next run publishes, so a reader that resolved the link
+just before it moved can finish reading; older versions are deleted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+LINK_NAME = "parquet"
+VERSION_PREFIX = f"{LINK_NAME}-"
+
+# Writes each table into folder / <table>/.
+TableWriter = Callable[[Path], None]
+
+
+def publish_parquet(published_dir: Path, run_id: str, write: TableWriter) -> Path:
+    """Write a new version with `write` and point `<published_dir>/parquet` at it."""
+    link = published_dir / LINK_NAME
+    if link.exists() and not link.is_symlink():
+        raise RuntimeError(f"{link} is a folder, not the link publishing keeps: move it away")
+    previous = Path(os.readlink(link)).name if link.is_symlink() else None
+    version = published_dir / f"{VERSION_PREFIX}{run_id}"
+    if version.name == previous:  # the same run publishing again (a retried step)
+        version = published_dir / f"{VERSION_PREFIX}{run_id}-{time.time_ns()}"
+    shutil.rmtree(version, ignore_errors=True)  # left by a run killed while writing
+    version.mkdir(parents=True)
+    write(version)
+    for stale in published_dir.glob(f".{LINK_NAME}-link-*"):  # left by a run killed while linking
+        stale.unlink()
+    staged = published_dir / f".{LINK_NAME}-link-{run_id}"
+    staged.symlink_to(version.name)  # relative: the published folder can be moved whole
+    os.replace(staged, link)
+    for old in published_dir.glob(f"{VERSION_PREFIX}*"):
+        if old.name not in (version.name, previous):
+            shutil.rmtree(old, ignore_errors=True)
+    return version
