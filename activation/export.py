@@ -19,6 +19,7 @@ from activation.senders import CHUNK_ROWS, send
 from activation.spreadsheet import neutralised_select
 from core.config import DestinationConfig
 from core.settings import Settings
+from core.warehouse_lock import connect
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def _batches(con: duckdb.DuckDBPyConnection, table: str, for_spreadsheets: bool)
 def sync_destination(settings: Settings, name: str, destination: DestinationConfig, run_id: str) -> SyncResult:
     export_dir = settings.export_dir
     location = destination.url_env if destination.type == "http" else str(export_dir / name)
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with connect(settings.warehouse, wait_seconds=settings.lock_wait_seconds, what=f"destination {name}") as con:
         counts = stage_changes(con, name, destination)
         total = con.sql(f"select count(*) from {current_table(name)}").fetchall()[0][0]
         if any(counts.values()):  # nothing changed: nothing is sent, no empty file is written

@@ -30,6 +30,7 @@ from dagster import DagsterInstance
 from cdp.explain import explain
 from core.config import ConfigError, load_config
 from core.settings import Settings, SettingsError, export_settings, load_settings, unknown_variables
+from core.warehouse_lock import connect
 from ingestion.sample_data import generate_landing
 from orchestration.dbt.build_plan import FULL_REFRESH_TAG
 from orchestration.stale_runs import clear_stale_runs, process_tags
@@ -73,7 +74,11 @@ def report_failures(result) -> None:
     """Say what failed: steps with their error, checks with a sample of the offending rows."""
     for event in result.all_events:
         if event.is_step_failure:
-            print(f"FAILED: {event.step_key}: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
+            error = event.event_specific_data.error
+            # the step's own error, not Dagster's wrapper around it ("Error occurred while executing op")
+            while error.cause is not None and error.cls_name == "DagsterExecutionStepExecutionError":
+                error = error.cause
+            print(f"FAILED: {event.step_key}: {error.message.strip()}", file=sys.stderr)
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
             continue
@@ -84,7 +89,7 @@ def report_failures(result) -> None:
 
 
 def print_summary(settings: Settings) -> None:
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with connect(settings.warehouse, read_only=True, wait_seconds=settings.lock_wait_seconds) as con:
         print(f"\nwarehouse: {settings.warehouse}")
         for table in SUMMARY_TABLES:
             count = con.sql(f"select count(*) from cdp.{table}").fetchall()[0][0]

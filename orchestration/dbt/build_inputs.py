@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from core.sql import quote
+from core.warehouse_lock import connect
 from orchestration.dbt.build_plan import BuildFacts
 
 LANDING_SCHEMA = "raw"
@@ -72,12 +73,12 @@ def _digest(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
 
 
-def fingerprint(warehouse: Path, manifest: dict) -> tuple[str, str] | None:
+def fingerprint(warehouse: Path, manifest: dict, lock_wait: float) -> tuple[str, str] | None:
     """(inputs, definition) fingerprints, or None while nothing has landed. The
     definition leaves out the appended data: the rules and the project only."""
     if not warehouse.exists():
         return None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="dbt build inputs") as con:
         if not con.sql("select count(*) from duckdb_tables() where schema_name = ?", params=[LANDING_SCHEMA]).fetchall()[0][0]:
             return None
         landed = _landed_digest(con)
@@ -106,12 +107,12 @@ def _last_full_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str | No
     return rows[0] if rows else None
 
 
-def unchanged_since_last_full_build(warehouse: Path, manifest: dict, inputs: str | None) -> bool:
+def unchanged_since_last_full_build(warehouse: Path, manifest: dict, inputs: str | None, lock_wait: float) -> bool:
     """True when the last successful full build had these very inputs and every model's
     relation is still there (nobody dropped one by hand since)."""
     if inputs is None:
         return False
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="dbt build inputs") as con:
         last = _last_full_build(con)
         present = set(con.sql(
             "select schema_name, table_name from duckdb_tables() union all select schema_name, view_name from duckdb_views()"
@@ -119,31 +120,31 @@ def unchanged_since_last_full_build(warehouse: Path, manifest: dict, inputs: str
     return last is not None and last[0] == inputs and _relations(manifest) <= present
 
 
-def definition_changed(warehouse: Path, definition: str | None) -> bool:
+def definition_changed(warehouse: Path, definition: str | None, lock_wait: float) -> bool:
     """True unless the last successful full build had this very definition: then the
     incremental models hold what a rebuild would, and may just add what is new."""
     if definition is None or not warehouse.exists():
         return True
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="dbt build inputs") as con:
         last = _last_full_build(con)
     return last is None or last[2] != definition
 
 
-def read_facts(warehouse: Path, manifest: dict, whole_project: bool) -> tuple[BuildFacts, str | None, str | None]:
+def read_facts(warehouse: Path, manifest: dict, whole_project: bool, lock_wait: float) -> tuple[BuildFacts, str | None, str | None]:
     """The facts a build plan is made from, and the (inputs, definition) fingerprints a
     full build records."""
-    inputs, definition = fingerprint(warehouse, manifest) or (None, None)
+    inputs, definition = fingerprint(warehouse, manifest, lock_wait) or (None, None)
     facts = BuildFacts(
-        definition_changed=definition_changed(warehouse, definition),
-        inputs_unchanged=whole_project and unchanged_since_last_full_build(warehouse, manifest, inputs),
+        definition_changed=definition_changed(warehouse, definition, lock_wait),
+        inputs_unchanged=whole_project and unchanged_since_last_full_build(warehouse, manifest, inputs, lock_wait),
     )
     return facts, inputs, definition
 
 
-def record_full_build(warehouse: Path, inputs: str | None, definition: str | None, run_id: str) -> None:
+def record_full_build(warehouse: Path, inputs: str | None, definition: str | None, run_id: str, lock_wait: float) -> None:
     if inputs is None:
         return
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse, wait_seconds=lock_wait, what="recording the dbt build") as con:
         con.sql(f"create schema if not exists {STATE_TABLE.split('.')[0]}")
         con.sql(f"create table if not exists {STATE_TABLE} (inputs varchar, run_id varchar, built_at timestamp)")
         con.sql(f"alter table {STATE_TABLE} add column if not exists definition varchar")

@@ -12,7 +12,8 @@ import io
 from pathlib import Path
 
 import dagster as dg
-import duckdb
+
+from core.warehouse_lock import connect
 
 
 def _size_plot(sizes: list[tuple[int, int]]) -> str:
@@ -41,8 +42,8 @@ def png_markdown(figure, title: str) -> str:
     return f"![{title}](data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()})"
 
 
-def identity_metadata(warehouse: Path, previous_snapshot: Path | None) -> dict:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def identity_metadata(warehouse: Path, previous_snapshot: Path | None, lock_wait: float) -> dict:
+    with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="identity report") as con:
         profiles, known = con.sql(
             "select count(*), count(*) filter (where user_id is not null or email is not null) from cdp.profiles"
         ).fetchall()[0]

@@ -13,6 +13,7 @@ from dagster import AssetExecutionContext
 from core import raw_tables
 from core.config import CdpConfig
 from core.settings import Settings
+from core.warehouse_lock import retry_while_locked
 from ingestion.landing import LandingStats, landing_source, matching_files
 from ingestion.pipeline import landing_pipeline
 from orchestration.pools import WAREHOUSE_POOL
@@ -51,7 +52,9 @@ def build_landing_assets(config: CdpConfig, settings: Settings) -> dg.AssetsDefi
         stats = LandingStats()
         pipeline = landing_pipeline(settings)
         try:
-            pipeline.run(landing_source(config, settings.landing_dir, stats))
+            # dlt opens the warehouse itself: a lock another process holds is waited out
+            retry_while_locked(lambda: pipeline.run(landing_source(config, settings.landing_dir, stats)),
+                               settings.warehouse, settings.lock_wait_seconds, "landing")
         except Exception as error:
             retry_if_transient(error)
             raise
