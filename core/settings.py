@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.segment_compiler import sql_segment_names
 from core.warehouse_lock import DEFAULT_LOCK_WAIT_SECONDS
 
 
@@ -64,10 +63,10 @@ class Settings:
 PUBLISHED_NAME = "cdp_published.duckdb"
 
 
-# Every CDP_* variable cdp reads; CDP_SQL_SEGMENTS is set by cdp itself, for dbt.
+# Every CDP_* variable cdp reads.
 KNOWN_VARIABLES = frozenset({
     "CDP_WAREHOUSE", "CDP_LANDING_DIR", "CDP_CONFIG", "CDP_EXPORT_DIR", "CDP_PUBLISHED_DIR",
-    "CDP_SCHEDULE_HOUR", "CDP_SCHEDULE_TIMEZONE", "CDP_SQL_SEGMENTS", "CDP_WRITE_KEYS", "CDP_READ_KEYS",
+    "CDP_SCHEDULE_HOUR", "CDP_SCHEDULE_TIMEZONE", "CDP_WRITE_KEYS", "CDP_READ_KEYS",
     "CDP_LOCK_WAIT_SECONDS",
 })
 
@@ -121,9 +120,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
 
 def export_settings(settings: Settings) -> None:
     """Publish absolute paths to child processes: dbt reads CDP_WAREHOUSE from its
-    profile, and learns the SQL segment models from CDP_SQL_SEGMENTS at parse time
-    (macros/sql_segments.sql). The one place cdp writes its environment."""
+    profile. The one place cdp writes its environment."""
     os.environ["CDP_WAREHOUSE"] = str(settings.warehouse)
     os.environ["CDP_LANDING_DIR"] = str(settings.landing_dir)
     os.environ["CDP_CONFIG"] = str(settings.config_path)
-    os.environ["CDP_SQL_SEGMENTS"] = ",".join(sql_segment_names())

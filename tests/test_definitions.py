@@ -74,25 +74,3 @@ def test_every_warehouse_writer_is_in_the_one_pool(defs):
 def test_schedule_and_sensor_run_the_full_job(defs):
     assert defs.resolve_schedule_def("cdp_daily").job_name == "cdp_full_run"
     assert defs.resolve_sensor_def("cdp_new_landing_files").job_name == "cdp_full_run"
-
-
-def test_a_manifest_parsed_by_hand_after_cdp_is_parsed_again(tmp_path, monkeypatch):
-    """`dbt compile` run by hand rewrites the manifest without CDP_SQL_SEGMENTS."""
-    import os
-    import time
-    from types import SimpleNamespace
-
-    from orchestration.dbt.project import _manifest_is_stale
-
-    monkeypatch.setenv("CDP_SQL_SEGMENTS", "at_risk_high_value")
-    project = SimpleNamespace(manifest_path=tmp_path / "manifest.json")
-    project.manifest_path.write_text("{}")
-    inputs = tmp_path / "cdp_parse_inputs.txt"
-    inputs.write_text("CDP_SQL_SEGMENTS=at_risk_high_value")
-    now = time.time() + 60  # later than every file of the project
-    os.utime(project.manifest_path, (now, now))
-    os.utime(inputs, (now + 1, now + 1))
-    assert not _manifest_is_stale(project)
-
-    os.utime(project.manifest_path, (now + 2, now + 2))
-    assert _manifest_is_stale(project)

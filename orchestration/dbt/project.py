@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from functools import cache
@@ -17,28 +16,13 @@ from core.settings import export_settings, load_settings
 PROJECT_FILES = ("dbt_project.yml", "models/**/*", "macros/**/*", "seeds/**/*", "tests/**/*")
 
 
-def _parse_inputs() -> str:
-    # the environment dbt reads at parse time: which SQL segment models to union
-    return "CDP_SQL_SEGMENTS=" + os.environ.get("CDP_SQL_SEGMENTS", "")
-
-
-def _inputs_file(project: DbtProject) -> Path:
-    return project.manifest_path.with_name("cdp_parse_inputs.txt")
-
-
 def _manifest_is_stale(project: DbtProject) -> bool:
-    """True without a manifest, when an analytics engineer edited the project since, or
-    when it was parsed with another list of SQL segments, or by someone else since (plain
-    `dbt compile` by hand rewrites it without the SQL segments: Dagster's graph would then
-    disagree with what dbt selects, and a run with nothing new fails)."""
+    """True without a manifest, or when an analytics engineer edited the project since.
+    (Plain dbt parses to the same manifest: nothing it reads at parse time comes from
+    cdp's environment.)"""
     if not project.manifest_path.exists():
         return True
-    inputs = _inputs_file(project)
-    if not inputs.exists() or inputs.read_text() != _parse_inputs():
-        return True
     built = project.manifest_path.stat().st_mtime
-    if built > inputs.stat().st_mtime:
-        return True
     return any(
         path.is_file() and path.stat().st_mtime > built
         for pattern in PROJECT_FILES
@@ -61,7 +45,6 @@ def dbt_project() -> DbtProject:
             [dbt_executable(), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
             check=True,
         )
-        _inputs_file(project).write_text(_parse_inputs())
     return project
 
 
