@@ -134,8 +134,8 @@ def test_a_new_leaf_model_does_not_rebuild_the_identity_tables_but_a_changed_ide
     edges.write_text(edges.read_text() + "-- an analytics engineer's edit\n")
     changed = checkout.cdp("run")
     assert changed.returncode == 0, changed.stderr[-4000:]
-    assert FULL_REFRESH in changed.stderr
-    assert identity_builds(checkout) == [*builds, True, False]
+    assert FULL_REFRESH in changed.stderr and "int_identity__nodes_assigned" in changed.stderr
+    assert identity_builds(checkout)[-1] is False  # the identity graph resolved again from all history
 
 
 def test_a_sql_segment_model_missing_from_the_list_stops_cdp_and_dbt_naming_it(checkout):

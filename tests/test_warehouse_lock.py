@@ -81,7 +81,7 @@ def writers(workspace: Workspace, tmp_path: Path) -> dict:
     from activation.export import sync_destination
     from activation.publish import publish
     from core.config import load_config
-    from orchestration.dbt.build_inputs import record_full_build
+    from orchestration.dbt.build_inputs import BuildInputs, record_full_build
     from orchestration.dbt.identity_report import identity_metadata
     from orchestration.dbt.segment_report import segment_metadata
     from quality.runner import validate_query
@@ -92,7 +92,7 @@ def writers(workspace: Workspace, tmp_path: Path) -> dict:
                         lock_wait_seconds=30)
     destination = load_config(settings.config_path).destinations["crm_sync_back"]
     return {
-        "record_full_build": lambda: record_full_build(warehouse, "inputs", "definition", "run", 30),
+        "record_full_build": lambda: record_full_build(warehouse, BuildInputs("inputs", {"model.cdp.events": "d"}), "run", 30),
         "export": lambda: sync_destination(settings, "crm_sync_back", destination, "run"),
         "publish": lambda: publish(settings, "run"),
         "quality_check": lambda: validate_query(warehouse, "profiles", "select * from cdp.profiles", [], lock_wait=30),

@@ -9,8 +9,10 @@ Target folders are kept tidy by targets; keys and groups come from translator.
 """
 
 import json
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from graphlib import TopologicalSorter
 
 import dagster as dg
@@ -22,7 +24,7 @@ from pydantic import Field
 from core.settings import Settings
 from core.warehouse_lock import lock_error, retry_while_locked, wait_until_writable
 from orchestration.dbt import build_inputs
-from orchestration.dbt.build_plan import CLOCK_TAG, BuildFacts, BuildPlan, plan_build
+from orchestration.dbt.build_plan import CLOCK_TAG, REFRESHED_MODELS_ENV, BuildFacts, BuildPlan, plan_build
 from orchestration.dbt.carry_over import carried_over
 from orchestration.dbt.identity_report import identity_metadata
 from orchestration.dbt.project import dbt_project
@@ -74,6 +76,17 @@ def _left_alone(assets_def: dg.AssetsDefinition) -> list[dg.AssetKey]:
     return [key for key in order if key not in moving]
 
 
+@contextmanager
+def _refreshing(plan: BuildPlan) -> Iterator[None]:
+    """dbt's environment names the incremental models it rebuilds from all history
+    (macros/full_refresh.sql), for this invocation only."""
+    os.environ[REFRESHED_MODELS_ENV] = ",".join(plan.refreshed)
+    try:
+        yield
+    finally:
+        del os.environ[REFRESHED_MODELS_ENV]
+
+
 def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, plan: BuildPlan,
              settings: Settings) -> tuple[DbtCliInvocation, list]:
     """Run dbt to the end under the warehouse's lock policy: wait for another process's
@@ -97,7 +110,8 @@ def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, plan: BuildPla
             raise error
         return invocation, events
 
-    return retry_while_locked(attempt, settings.warehouse, settings.lock_wait_seconds, "dbt")
+    with _refreshing(plan):
+        return retry_while_locked(attempt, settings.warehouse, settings.lock_wait_seconds, "dbt")
 
 
 def build_dbt_assets(settings: Settings) -> dg.AssetsDefinition:
@@ -113,10 +127,9 @@ def build_dbt_assets(settings: Settings) -> dg.AssetsDefinition:
     def cdp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
         whole_project = set(context.selected_asset_keys) == set(context.assets_def.keys)
         manifest = json.loads(project.manifest_path.read_text())
-        facts, inputs, definition = BuildFacts(), None, None
+        facts, inputs = BuildFacts(), None
         try:  # only shortcuts: never a reason to fail the run
-            facts, inputs, definition = build_inputs.read_facts(settings.warehouse, manifest, whole_project,
-                                                                settings.lock_wait_seconds)
+            facts, inputs = build_inputs.read_facts(settings.warehouse, manifest, whole_project, settings.lock_wait_seconds)
         except (duckdb.Error, OSError, ValueError) as error:
             context.log.warning(f"Could not fingerprint the build's inputs ({error}); rebuilding everything.")
         plan = plan_build(facts, whole_project, context.run.tags, config.full_refresh)
@@ -141,6 +154,6 @@ def build_dbt_assets(settings: Settings) -> dg.AssetsDefinition:
             retry_if_transient(error)  # dbt's error message carries its error lines
             raise error
         if plan.records_full_build:
-            build_inputs.record_full_build(settings.warehouse, inputs, definition, context.run_id, settings.lock_wait_seconds)
+            build_inputs.record_full_build(settings.warehouse, inputs, context.run_id, settings.lock_wait_seconds)
 
     return cdp_dbt_models
