@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import NoReturn
 
@@ -135,6 +136,7 @@ def explain_command(settings: Settings, config, identifier_type: str, value: str
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdp", description="Warehouse-native customer data platform.")
+    parser.add_argument("--version", action="version", version=f"cdp {version('cdp')}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="write sample data into the landing folder and run everything")
     demo.add_argument("--people", type=int, default=3000, help="how many people the sample has (default 3000)")
@@ -148,9 +150,17 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd = commands.add_parser("serve", help="collect events over Segment's tracking API and serve profiles")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve_cmd.add_argument("--port", type=int, default=8088, help="port to listen on (default 8088)")
-    dbt_cmd = commands.add_parser("dbt", help="run dbt on the project with the warehouse and SQL segments cdp uses")
-    dbt_cmd.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. build --select profiles+")
+    dbt_cmd = commands.add_parser(
+        "dbt", help="run dbt on the project against the warehouse cdp uses",
+        usage="cdp dbt DBT_COMMAND [dbt args]",
+        description="Run any dbt command (build, run, test, ls, show, docs generate, ...) on cdp's dbt project "
+                    "against the warehouse cdp uses (CDP_WAREHOUSE). For example: cdp dbt build --select profiles+",
+    )
+    dbt_cmd.add_argument("dbt_args", nargs=argparse.REMAINDER, help="a dbt command and its arguments")
     args = parser.parse_args(argv)
+    if args.command == "dbt" and not args.dbt_args:  # as `cdp dbt --help`: dbt alone has nothing to run
+        dbt_cmd.print_help()
+        return 0
 
     try:
         settings = load_settings()

@@ -16,6 +16,7 @@ from core.settings import Settings
 from core.warehouse_lock import retry_while_locked
 from ingestion.landing import LandingStats, landing_source, matching_files
 from ingestion.pipeline import landing_pipeline
+from orchestration.landing.folder import FINGERPRINT_KEY, landing_fingerprint
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.retries import retry_if_transient
 
@@ -49,6 +50,8 @@ def build_landing_assets(config: CdpConfig, settings: Settings) -> dg.AssetsDefi
             )
         if not any(matching_files(settings.landing_dir, s.files) for s in config.sources.values()):
             context.log.warning(f"no file in {settings.landing_dir} matches any source of cdp.yml")
+        # before reading: a file that arrives meanwhile is new to the next sensor tick
+        folder, _ = landing_fingerprint(config, settings)
         stats = LandingStats()
         pipeline = landing_pipeline(settings)
         try:
@@ -71,6 +74,7 @@ def build_landing_assets(config: CdpConfig, settings: Settings) -> dg.AssetsDefi
                     "rows_landed": counts.landed,
                     "rows_loaded": counts.loaded,
                     "rows_rejected": counts.rejected,
+                    FINGERPRINT_KEY: folder,
                 },
             )
         for table in SHARED_TABLES:
