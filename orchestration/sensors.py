@@ -9,7 +9,7 @@ import dagster as dg
 
 from cdp.config import CdpConfig
 from cdp.settings import load_settings
-from ingestion.landing import matching_files
+from ingestion.file_source import matching_files
 from orchestration.jobs import full_run_job
 
 

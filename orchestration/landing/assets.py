@@ -1,8 +1,14 @@
 """One Dagster multi-asset runs the landing dlt pipeline and reports each raw table.
 
-A plain multi_asset rather than `@dlt_assets`: one dlt resource per source writes its
-own table *and* the shared `identifiers`, `traits` and `rejected_rows` tables, and
-those shared tables need assets of their own for dbt's sources to hang from.
+A plain multi_asset rather than dagster-dlt's `@dlt_assets`: one dlt resource per source
+writes its own table *and* the shared `identifiers`, `traits`, `rejected_rows` and
+`rejected_files` tables, and those shared tables need assets of their own for dbt's
+sources to hang from (docs/landing.md).
+
+A file that cannot be read, or an API that does not answer, never fails this step: dbt
+goes on with every source that landed. The file is named in its source's metadata (and
+`raw.rejected_files`); an API source's failure fails its own blocking check
+(orchestration.landing.checks), which fails the run without stopping the others.
 """
 
 from collections.abc import Iterator
@@ -10,10 +16,13 @@ from collections.abc import Iterator
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from cdp.config import CdpConfig
+from cdp.config import CdpConfig, SourceConfig
+from cdp.disk import disk_full_message, is_disk_full
 from cdp.settings import load_settings
-from ingestion.landing import DERIVED_TABLES, LandingStats, landing_source, matching_files
-from ingestion.pipeline import landing_pipeline
+from ingestion.file_source import matching_files
+from ingestion.landed import SourceStats
+from ingestion.landing import SHARED_TABLES
+from ingestion.pipeline import LandingRun, run_landing
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.retries import retry_if_transient
 
@@ -23,6 +32,7 @@ DERIVED_DESCRIPTIONS = {
                    "Segment events land only those that normalising changed or found invalid.",
     "traits": "Trait observations from every source.",
     "rejected_rows": "Landed rows that did not load, with file, line and reason.",
+    "rejected_files": "Files (and API fetches) that could not be read, set aside whole: which, where reading stopped, and why.",
     "identifier_types": "cdp.yml identity.identifier_types.",
     "identity_blocklist": "cdp.yml identity blocked values and patterns.",
     "identity_overrides": "cdp.yml identity overrides: identifier pairs forced together or apart.",
@@ -30,6 +40,11 @@ DERIVED_DESCRIPTIONS = {
     "segment_definitions": "cdp.yml segments, compiled to SQL predicates over cdp.profiles.",
     "trait_rules": "cdp.yml survivorship rules per trait.",
 }
+# Metadata keys the landing checks read back.
+SET_ASIDE = "files_set_aside"
+API_ERROR = "api_error"
+# Files listed one by one in a source's metadata; a backlog of thousands is summed up.
+LISTED_FILES = 50
 
 
 def landing_specs(config: CdpConfig) -> list[dg.AssetSpec]:
@@ -45,44 +60,69 @@ def landing_specs(config: CdpConfig) -> list[dg.AssetSpec]:
     ]
     specs += [
         dg.AssetSpec(key=["raw", table], group_name="landing", description=DERIVED_DESCRIPTIONS[table], kinds={"dlt", "duckdb"})
-        for table in (*DERIVED_TABLES, *RULE_TABLES)
+        for table in (*SHARED_TABLES, *RULE_TABLES)
     ]
     return specs
+
+
+def source_metadata(source: SourceConfig, counts: SourceStats) -> dict:
+    """A source's outcome: totals over the files read whole (landed = loaded + rejected),
+    each file's counts, and each file set aside with why."""
+    files = list(counts.per_file.values())
+    metadata = {
+        "new_files": counts.files,
+        "rows_landed": counts.landed,
+        "rows_loaded": counts.loaded,
+        "rows_rejected": counts.rejected,
+        SET_ASIDE: len(counts.set_aside),
+        "per_file": dg.MetadataValue.json([file.summary() for file in files[:LISTED_FILES]]),
+    }
+    if len(files) > LISTED_FILES:
+        metadata["per_file_not_listed"] = len(files) - LISTED_FILES
+    if counts.set_aside:
+        metadata["set_aside"] = dg.MetadataValue.json([file.summary() for file in counts.set_aside[:LISTED_FILES]])
+        if source.api:
+            metadata[API_ERROR] = counts.set_aside[0].error_for_logs
+    return metadata
+
+
+def _land(context: AssetExecutionContext, config: CdpConfig) -> LandingRun:
+    settings = load_settings()
+    if not settings.landing_dir.is_dir():
+        raise dg.Failure(
+            description=f"landing folder {settings.landing_dir} does not exist: set CDP_LANDING_DIR or run `cdp demo`"
+        )
+    if not any(matching_files(settings.landing_dir, s.files) for s in config.sources.values()):
+        context.log.warning(f"no file in {settings.landing_dir} matches any source of cdp.yml")
+    try:
+        run = run_landing(settings, config)
+    except Exception as error:
+        if is_disk_full(error):
+            raise dg.Failure(description=disk_full_message(error, settings.warehouse)) from error
+        retry_if_transient(error)
+        raise
+    if run.recovery:
+        context.log.warning(f"an earlier landing run was interrupted; recovered: {run.recovery}")
+    return run
 
 
 def build_landing_assets(config: CdpConfig) -> dg.AssetsDefinition:
     @dg.multi_asset(name="landing", specs=landing_specs(config), pool=WAREHOUSE_POOL, can_subset=False)
     def landing(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
-        settings = load_settings()
-        if not settings.landing_dir.is_dir():
-            raise dg.Failure(
-                description=f"landing folder {settings.landing_dir} does not exist: set CDP_LANDING_DIR or run `cdp demo`"
-            )
-        if not any(matching_files(settings.landing_dir, s.files) for s in config.sources.values()):
-            context.log.warning(f"no file in {settings.landing_dir} matches any source of cdp.yml")
-        stats = LandingStats()
-        pipeline = landing_pipeline(settings)
-        try:
-            pipeline.run(landing_source(config, settings.landing_dir, stats))
-        except Exception as error:
-            retry_if_transient(error)
-            raise
-        row_counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace.last_normalize_info else {}
-        for name in config.sources:
-            counts = stats.sources.get(name)
+        run = _land(context, config)
+        for name, source in config.sources.items():
+            counts = run.stats.sources.get(name, SourceStats())
             context.log.info(
                 f"{name}: {counts.files} new files, {counts.landed} rows landed = {counts.loaded} loaded + {counts.rejected} rejected"
             )
-            yield dg.MaterializeResult(
-                asset_key=["raw", name],
-                metadata={
-                    "new_files": counts.files,
-                    "rows_landed": counts.landed,
-                    "rows_loaded": counts.loaded,
-                    "rows_rejected": counts.rejected,
-                },
-            )
-        for table in (*DERIVED_TABLES, *RULE_TABLES):
-            yield dg.MaterializeResult(asset_key=["raw", table], metadata={"rows_loaded": row_counts.get(table, 0)})
+            for file in counts.set_aside:
+                context.log.warning(f"{name}: set aside {file.file}: {file.error_for_logs}"
+                                    + (f" (line {file.line})" if file.line else ""))
+            yield dg.MaterializeResult(asset_key=["raw", name], metadata=source_metadata(source, counts))
+        for table in (*SHARED_TABLES, *RULE_TABLES):
+            metadata = {"rows_loaded": run.row_counts.get(table, 0)}
+            if table == "rejected_rows" and run.rows_withdrawn:
+                metadata["rows_withdrawn"] = run.rows_withdrawn
+            yield dg.MaterializeResult(asset_key=["raw", table], metadata=metadata)
 
     return landing
