@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import closing
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 
@@ -21,6 +21,9 @@ from cdp.config import IdentityConfig, SourceConfig
 from ingestion.chunks import ChunkFailed, ParserPool, ahead, emit, is_environment_error, now
 from ingestion.landed import REJECTED_FILES, FileStats, LandingStats, SourceStats, rejected_file_row
 from ingestion.readers import read_file
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def matching_files(landing_dir: Path, pattern: str | None) -> list[Path]:
@@ -77,7 +80,7 @@ def file_resource(name: str, source: SourceConfig, identity: IdentityConfig, lan
                     continue
                 if seen.get(relative) == f"{stat.st_size}:{stat.st_mtime_ns}":
                     continue
-                modified_at = datetime.fromtimestamp(stat.st_mtime, timezone.utc)
+                modified_at = EPOCH + timedelta(microseconds=stat.st_mtime_ns // 1000)
                 file = FileStats(relative, f"{stat.st_size}:{stat.st_mtime_ns}", stat.st_size, modified_at)
                 yield from _file_chunks(path, source, file, parsers)
 

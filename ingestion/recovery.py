@@ -56,7 +56,7 @@ def recover(pipeline: dlt.Pipeline, warehouse: Path, dataset: str) -> Recovery:
         recovery.finished.append(pending[0])
         pipeline.load()
     if pipeline.has_pending_data:
-        recovery.aborted = [*pipeline.list_normalized_load_packages(), *pipeline.list_extracted_load_packages()]
+        recovery.aborted = sorted({*pipeline.list_normalized_load_packages(), *pipeline.list_extracted_load_packages()})
         try:
             pipeline.abort_packages()
         except PipelineStepFailed as error:  # dlt reports the abort it was asked for as a failed load

@@ -11,13 +11,15 @@ goes on with every source that landed. The file is named in its source's metadat
 (orchestration.landing.checks), which fails the run without stopping the others.
 """
 
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 from dagster import AssetExecutionContext
 
 from cdp.config import CdpConfig, SourceConfig
-from cdp.disk import disk_full_message, is_disk_full
+from cdp.disk import disk_full_message, full_path
 from cdp.settings import load_settings
 from ingestion.file_source import matching_files
 from ingestion.landed import SourceStats
@@ -97,8 +99,9 @@ def _land(context: AssetExecutionContext, config: CdpConfig) -> LandingRun:
     try:
         run = run_landing(settings, config)
     except Exception as error:
-        if is_disk_full(error):
-            raise dg.Failure(description=disk_full_message(error, settings.warehouse)) from error
+        full = full_path(error, [settings.warehouse, settings.dlt_pipelines_dir, Path(tempfile.gettempdir())])
+        if full is not None:
+            raise dg.Failure(description=disk_full_message(error, full)) from error
         retry_if_transient(error)
         raise
     if run.recovery:
