@@ -8,8 +8,20 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
+
 from cdp.config import CdpConfig
 from ingestion.file_source import matching_files
+
+
+def warehouse_query(warehouse: Path) -> Callable[[str], list[tuple]]:
+    """A function that runs SQL read-only on `warehouse` and returns all its rows."""
+
+    def query(sql: str) -> list[tuple]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.sql(sql).fetchall()
+
+    return query
 
 
 def records_in(path: Path) -> int:

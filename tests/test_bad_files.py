@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from functools import partial
 
-import duckdb
 import pytest
 
 from cdp.config import load_config
@@ -24,7 +22,7 @@ from ingestion.readers import read_file
 from quality.runner import validate_query
 from quality.suites import LANDED
 from tests.conftest import REPO, land, make_workspace
-from tests.landed_files import reconcile
+from tests.landed_files import reconcile, warehouse_query
 
 CONTACTS = "contact_id,email,phone,first_name,last_name,company,job_title,lifecycle_stage,updated_at\n"
 
@@ -62,16 +60,11 @@ def workspace(tmp_path):
     return workspace
 
 
-def _query(workspace, sql: str) -> list[tuple]:
-    with duckdb.connect(str(workspace.root / "w.duckdb"), read_only=True) as con:
-        return con.sql(sql).fetchall()
-
-
 def land_and_reconcile(workspace, config=None):
     """Land with the real pipeline; returns its stats, each file's reconciliation, and a query function."""
     config = config or load_config(REPO / "cdp.yml")
     stats = land(workspace.root, config)
-    sql = partial(_query, workspace)
+    sql = warehouse_query(workspace.root / "w.duckdb")
     return stats, reconcile(sql, workspace.landing, config), sql
 
 
@@ -111,7 +104,8 @@ def test_rows_of_a_file_set_aside_are_taken_back_after_a_run_that_stopped_right_
     config = load_config(REPO / "cdp.yml")
     settings = Settings(warehouse=workspace.root / "w.duckdb", landing_dir=workspace.landing, config_path=REPO / "cdp.yml")
     landing_pipeline(settings).run(landing_source(config, settings.landing_dir, LandingStats()))  # no take-back
-    assert _query(workspace, "select count(*) from raw.events where _cdp_file = 'events/events_cut.jsonl.gz'")[0][0] > 0
+    landed = warehouse_query(workspace.root / "w.duckdb")("select count(*) from raw.events where _cdp_file = 'events/events_cut.jsonl.gz'")
+    assert landed[0][0] > 0
     stats, files, sql = land_and_reconcile(workspace, config)  # the next run starts by taking them back
     assert files["events/events_cut.jsonl.gz"][3]
     assert sql("select count(*) from raw.events where _cdp_file = 'events/events_cut.jsonl.gz'") == [(0,)]

@@ -24,6 +24,7 @@ def test_a_blocking_check_stops_bad_orders_from_reaching_profiles(tmp_path):
     assert result.returncode == 1
     assert "FAILED CHECK: raw/shop_orders:orders_have_ids_and_non_negative_totals" in result.stderr
     assert '"o2"' in result.stderr  # the sample names the offending row
+    assert '"_cdp_file": "shop/orders.jsonl", "_cdp_line": 2' in result.stderr  # and where it came from
     # the orders landed, but nothing downstream of them was built or published
     assert workspace.scalar("select count(*) from raw.shop_orders") == 2
     assert workspace.scalar("select count(*) from duckdb_tables() where schema_name = 'cdp'") == 0
