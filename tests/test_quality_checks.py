@@ -55,12 +55,15 @@ def test_text_rules_find_each_bad_value(tmp_path):
             ('m3', 'bogus', null, 'u3', timestamptz '2026-01-03 10:00:00+00')
         ) as t(message_id, type, anonymous_id, user_id, timestamp)""")
         con.sql("alter table raw.events add column _cdp_loaded_at timestamptz default now()")
+        con.sql("alter table raw.events add column _cdp_file varchar default 'events/e.jsonl'")
+        con.sql("alter table raw.events add column _cdp_line bigint default 1")
         con.sql("""create table raw.identifiers as select * from (values
             ('crm', 'c1', 'ann@mail.org', 'ann@mail.org'),
             ('crm', 'c2', 'bo at mail', 'bo at mail')
         ) as t(source, record_key, raw_value, identifier_value)""")
         con.sql("alter table raw.identifiers add column identifier_type varchar default 'email'")
         con.sql("alter table raw.identifiers add column _cdp_loaded_at timestamptz default now()")
+        con.sql("alter table raw.identifiers add column _cdp_file varchar default 'crm/c.csv'")
 
     outcomes = {}
     for suite in LANDED:
@@ -74,3 +77,4 @@ def test_text_rules_find_each_bad_value(tmp_path):
     assert outcomes[("expect_column_values_to_be_in_set", "has_identifier")].unexpected == 0
     assert outcomes[("expect_column_values_to_match_regex", "identifier_value")].unexpected == 1
     assert outcomes[("expect_column_values_to_match_regex", "identifier_value")].sample[0]["record_key"] == "c2"
+    assert outcomes[("expect_column_values_to_match_regex", "identifier_value")].sample[0]["_cdp_file"] == "crm/c.csv"
