@@ -57,19 +57,17 @@ def describe_api_error(error: BaseException) -> str:
     return f"the API could not be read: {type(error).__name__}: {error}"
 
 
-def _fetch(client: RESTClient, api: ApiConfig, cursor: str | None, spool) -> tuple[int, str | None]:
-    """Write every record as a JSON line to `spool`; returns how many, and the new cursor."""
+def _fetch(client: RESTClient, api: ApiConfig, cursor: str | None, spool) -> str | None:
+    """Write every record as a JSON line to `spool`; returns the new cursor."""
     params = {api.cursor_param: cursor} if api.cursor_param and cursor is not None else {}
-    records = 0
     for page in client.paginate(api.path, params=params):
         for record in page:
             spool.write(json.dumps(record, default=str).encode() + b"\n")
-            records += 1
             if api.cursor_field:
                 for value in find_values(api.cursor_field, record):
                     if value is not None and (cursor is None or str(value) > cursor):
                         cursor = str(value)
-    return records, cursor
+    return cursor
 
 
 def _last_cursor(name: str, api: ApiConfig, state: dict) -> str | None:
@@ -93,7 +91,7 @@ def api_resource(name: str, source: SourceConfig, identity: IdentityConfig, stat
         loaded_at, load_id = now(), dlt.current.load_package_state()["load_id"]
         with tempfile.TemporaryFile(prefix=f"cdp-{name}-") as spool:
             try:
-                _, cursor = _fetch(client, api, _last_cursor(name, api, state), spool)
+                cursor = _fetch(client, api, _last_cursor(name, api, state), spool)
             except Exception as error:
                 if is_environment_error(error):
                     raise

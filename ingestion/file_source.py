@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
@@ -36,13 +37,12 @@ def matching_files(landing_dir: Path, pattern: str | None) -> list[Path]:
     return sorted(p for p in paths if p.is_file())
 
 
+@dataclass
 class FileDone:
-    """Every chunk of this file has been parsed (or it failed): it is settled."""
+    """Every chunk of this file has been handed to a parser, or reading it failed with `error`."""
 
-    def __init__(self, file: FileStats, error: Exception | None = None):
-        self.file = file
-        if error is not None:
-            file.fail(error)
+    file: FileStats
+    error: Exception | None = None
 
 
 def _file_chunks(path: Path, source: SourceConfig, file: FileStats, parsers: ParserPool) -> Iterator[Callable[[], object]]:
@@ -89,6 +89,8 @@ def file_resource(name: str, source: SourceConfig, identity: IdentityConfig, lan
             with closing(ahead(tasks())) as results:
                 for result in results:
                     if isinstance(result, FileDone):
+                        if result.error is not None:
+                            result.file.fail(result.error)
                         yield from _settle(name, result.file, seen, counts, load_id)
                     elif isinstance(result, ChunkFailed):
                         result.file.fail(result.error)

@@ -16,7 +16,7 @@ import pytest
 
 from cdp.config import load_config
 from ingestion.sample_data import generate_landing
-from tests.conftest import REPO, land, make_workspace, shipped_config
+from tests.conftest import land, make_workspace, shipped_config
 from tests.landed_files import reconcile, warehouse_query
 
 API_SOURCE = {
