@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
@@ -48,25 +49,32 @@ def _client(name: str, api: ApiConfig) -> RESTClient:
     return RESTClient(base_url=base_url, auth=auth, paginator=paginator, data_selector=api.data_selector)
 
 
+_QUERY = re.compile(r"\?[^\s'\")]*")
+
+
 def describe_api_error(error: BaseException) -> str:
-    """An API failure without the query string (it may carry a cursor or a key)."""
+    """An API failure without query strings (they may carry a cursor or a key)."""
     response = getattr(error, "response", None)
     if response is not None:
         url = urlsplit(response.url)
         return f"the API answered {response.status_code} {response.reason} for {url.scheme}://{url.netloc}{url.path}"
-    return f"the API could not be read: {type(error).__name__}: {error}"
+    return f"the API could not be read: {type(error).__name__}: {_QUERY.sub('?…', str(error))}"
 
 
-def _fetch(client: RESTClient, api: ApiConfig, cursor: str | None, spool) -> str | None:
-    """Write every record as a JSON line to `spool`; returns the new cursor."""
-    params = {api.cursor_param: cursor} if api.cursor_param and cursor is not None else {}
+def _fetch(client: RESTClient, api: ApiConfig, since: str | None, spool) -> str | None:
+    """Write every record as a JSON line to `spool`; returns the new cursor. A record whose
+    cursor is older than `since` is left out, as dlt's incremental did, for an API that
+    ignores the cursor parameter."""
+    params = {api.cursor_param: since} if api.cursor_param and since is not None else {}
+    cursor = since
     for page in client.paginate(api.path, params=params):
         for record in page:
+            values = [str(v) for v in find_values(api.cursor_field, record) if v is not None] if api.cursor_field else []
+            if since is not None and values and max(values) < since:
+                continue
             spool.write(json.dumps(record, default=str).encode() + b"\n")
-            if api.cursor_field:
-                for value in find_values(api.cursor_field, record):
-                    if value is not None and (cursor is None or str(value) > cursor):
-                        cursor = str(value)
+            if values and (cursor is None or max(values) > cursor):
+                cursor = max(values)
     return cursor
 
 

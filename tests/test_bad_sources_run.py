@@ -37,12 +37,14 @@ NO_RETRIES = {"RUNTIME__REQUEST_MAX_ATTEMPTS": "1"}
 
 class ContactsApi(BaseHTTPRequestHandler):
     status = 200
+    ignores_cursor = False
     asked_since: list[str] = []
 
     def do_GET(self):  # noqa: N802 (http.server's name)
         since = parse_qs(urlparse(self.path).query).get("updated_since", [""])[0]
         ContactsApi.asked_since.append(since)
-        body = json.dumps({"data": [c for c in CONTACTS if c["updated_at"] > since]}).encode()
+        newer = [c for c in CONTACTS if ContactsApi.ignores_cursor or c["updated_at"] > since]
+        body = json.dumps({"data": newer}).encode()
         self.send_response(ContactsApi.status)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -93,6 +95,21 @@ def test_an_api_that_is_down_lands_nothing_keeps_its_cursor_and_stops_no_other_s
     assert (back.landed, back.loaded) == (1, 1)
     assert query("select contact_id from raw.crm_api_contacts order by 1") == [("k1",), ("k2",), ("k3",)]
     reconcile(query, workspace.landing, config)  # every file landed once, on every run
+
+
+def test_records_older_than_the_cursor_are_left_out_when_an_api_ignores_it(tmp_path, api_url, monkeypatch):
+    monkeypatch.setenv("TEST_CONTACTS_API_URL", api_url)
+    workspace = make_workspace(tmp_path)
+    workspace.landing.mkdir()
+    config = load_config(Path(workspace.write_config(config_with_api())))
+    ContactsApi.status, ContactsApi.ignores_cursor = 200, True
+    try:
+        first = land(workspace.root, config).sources["crm_api_contacts"]
+        again = land(workspace.root, config).sources["crm_api_contacts"]
+    finally:
+        ContactsApi.ignores_cursor = False
+    # the second fetch got both contacts back; only k2, at the cursor, is kept (as dlt's incremental kept it)
+    assert (first.landed, again.landed) == (2, 1)
 
 
 @pytest.fixture(scope="module")
