@@ -75,8 +75,7 @@ def test_the_next_cdp_run_after_a_kill_during_the_load_recovers_and_builds(tmp_p
     # the kill lands between a job's insert and dlt marking it done: finishing the package
     # would insert it twice; the next run used to fail on `'NoneType' object has no attribute 'files'`
     workspace = killed_run(tmp_path, landing, "load_job")
-    assert workspace.scalar("select count(*) from raw.shop_orders") + workspace.scalar(
-        "select count(*) from raw.pos_transactions") > 0  # some rows were in before the kill
+    assert sum(raw_counts(workspace.query).values()) > 0  # jobs (whichever dlt ran first) were in before the kill
     again = workspace.cdp("run")
     assert again.returncode == 0, again.stderr[-3000:]
     assert "an earlier landing run was interrupted; recovered" in again.stderr + again.stdout
