@@ -9,7 +9,7 @@ import dagster as dg
 
 from core.config import CdpConfig
 from core.settings import Settings
-from ingestion.landing import matching_files
+from ingestion.file_source import matching_files
 from orchestration.jobs import full_run_job
 
 
