@@ -30,6 +30,7 @@ from dagster import DagsterInstance
 
 from cdp.explain import explain
 from core.config import ConfigError, load_config
+from core.disk import disk_full_message, full_path, nearly_full
 from core.settings import Settings, SettingsError, export_settings, load_settings, unknown_variables
 from core.warehouse_lock import connect
 from ingestion.sample_data import generate_landing
@@ -108,10 +109,20 @@ def run(settings: Settings, trigger: str, full_refresh: bool = False) -> int:
     if not any(p.is_file() for p in settings.landing_dir.rglob("*")):
         print(f"cdp: landing folder {settings.landing_dir} is empty; the run will load nothing new.", file=sys.stderr)
     started = time.monotonic()
-    ok = materialize_all(settings, trigger, full_refresh)
+    written = [settings.dagster_home, settings.warehouse, settings.dlt_pipelines_dir]
+    try:
+        ok = materialize_all(settings, trigger, full_refresh)
+    except Exception as error:
+        full = full_path(error, written)
+        if full is None:
+            raise
+        print(f"cdp: {disk_full_message(error, full)}", file=sys.stderr)
+        return 1
     elapsed = time.monotonic() - started
     if not ok:
         print(f"cdp: run failed after {elapsed:.0f} s; see the errors above.", file=sys.stderr)
+        if (full := nearly_full(written)) is not None:
+            print(f"cdp: {disk_full_message(OSError(), full)}", file=sys.stderr)
         return 1
     print_summary(settings)
     print(f"done in {elapsed:.0f} s")

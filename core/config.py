@@ -6,10 +6,12 @@ that names it instead of a setting silently ignored.
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 import phonenumbers
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -66,6 +68,9 @@ class SourceConfig(_Strict):
     columns: dict[str, ColumnType] = Field(default_factory=dict, description="typed columns; others stay text")
     required: list[str] = Field(default_factory=list)
     freshness_hours: float = Field(default=36, gt=0, description="warn when nothing new landed for this long")
+    encoding: str = Field(default="utf-8", description="text encoding of the files (latin-1, cp1252, ...)")
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1,
+                                  description="CSV field separator; found from the header when not given")
 
     @model_validator(mode="after")
     def _segment_sources_are_self_describing(self) -> SourceConfig:
@@ -80,6 +85,9 @@ class SourceConfig(_Strict):
             raise ValueError("format rest_api and an api section go together")
         if (self.format == "rest_api") == (self.files is not None):
             raise ValueError("a file source needs files (a glob); a rest_api source takes none")
+        if self.delimiter is not None and self.format != "csv":
+            raise ValueError("delimiter is for format csv")
+        _check_encoding(self.encoding, self.format)
         return self
 
     def typed_columns(self) -> dict[str, ColumnType]:
@@ -91,6 +99,17 @@ class SourceConfig(_Strict):
         if self.timestamp:
             declared[self.timestamp] = "timestamp"
         return declared
+
+
+def _check_encoding(encoding: str, file_format: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"encoding {encoding!r} is not a text encoding Python knows (utf-8, latin-1, cp1252, ...)") from None
+    # JSON Lines are split on newline bytes before decoding
+    sample = '\n{}":,\\ azAZ09'
+    if file_format != "csv" and sample.encode(encoding, errors="replace") != sample.encode("ascii"):
+        raise ValueError(f"encoding {encoding!r}: {file_format} files need an encoding that keeps ASCII as is (not UTF-16)")
 
 
 class IdentifierTypeConfig(_Strict):
@@ -152,11 +171,15 @@ class IdentityConfig(_Strict):
     @field_validator("blocked_patterns")
     @classmethod
     def _patterns_compile(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"blocked pattern {pattern!r} is not a regular expression: {exc}") from exc
+        # compiled by the engine that runs them (DuckDB's RE2, in the identity models):
+        # Python's re accepts look-arounds and back-references that RE2 rejects mid-run
+        with duckdb.connect() as con:
+            for pattern in patterns:
+                try:
+                    con.sql("select regexp_matches('', $pattern)", params={"pattern": pattern}).fetchall()
+                except duckdb.Error as exc:
+                    message = str(exc).removeprefix("Invalid Input Error: ")
+                    raise ValueError(f"blocked pattern {pattern!r} is not a regular expression DuckDB can run: {message}") from exc
         return patterns
 
     @field_validator("default_phone_region")

@@ -19,7 +19,9 @@ SOURCES_YML = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
 IDENTIFIERS = "identifiers"
 TRAITS = "traits"
 REJECTED_ROWS = "rejected_rows"
-DERIVED = (IDENTIFIERS, TRAITS, REJECTED_ROWS)
+# Files (and API fetches) that could not be read at all, set aside whole.
+REJECTED_FILES = "rejected_files"
+DERIVED = (IDENTIFIERS, TRAITS, REJECTED_ROWS, REJECTED_FILES)
 
 # cdp.yml's rules, replaced on every landing run so dbt applies what the config says.
 RULES = ("identifier_types", "identity_blocklist", "identity_overrides", "identity_caps", "segment_definitions", "trait_rules")

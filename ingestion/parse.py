@@ -113,6 +113,8 @@ class ChunkParser:
         their Arrow table, not kept in a temporary table as well."""
         constants = constants or {}
         con = self.con
+        if "_cdp_error" not in chunk.column_names:  # a chunk its reader found no fault in
+            chunk = chunk.append_column("_cdp_error", pa.nulls(chunk.num_rows, pa.string()))
         con.register("chunk", chunk)
         stamp = _sql_literal(loaded_at)
         if self.source.format == "segment":

@@ -114,9 +114,9 @@ select
     _cdp_error,
     {(',' + chr(10) + '    ').join(columns)}
 from (
-    select *, _cdp_raw as j, {JSON_ERROR} as _cdp_error{values}
+    select *, _cdp_raw as j, coalesce(_cdp_read_error, {JSON_ERROR}) as _cdp_error{values}
     from (
-        select _cdp_line, _cdp_raw, try(json_transform(_cdp_raw, '{shape}')) as v
+        select _cdp_line, _cdp_raw, _cdp_error as _cdp_read_error, try(json_transform(_cdp_raw, '{shape}')) as v
         from chunk
     )
 )

@@ -12,6 +12,7 @@ from orchestration.dbt.assets import build_dbt_assets
 from orchestration.dbt.resource import dbt_resource
 from orchestration.jobs import full_run_job
 from orchestration.landing.assets import build_landing_assets
+from orchestration.landing.checks import build_landing_checks
 from orchestration.publish.assets import build_publish_asset
 from orchestration.quality.checks import build_quality_checks
 from orchestration.schedules import daily_schedule
@@ -29,7 +30,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             *build_activation_assets(config, settings, marts),
             build_publish_asset(settings, marts),
         ],
-        asset_checks=build_quality_checks(config, settings),
+        asset_checks=[*build_quality_checks(config, settings), *build_landing_checks(config)],
         jobs=[full_run_job],
         schedules=[daily_schedule(settings)],
         sensors=[build_landing_sensor(config, settings)],

@@ -11,7 +11,7 @@ import dagster as dg
 
 from core.config import CdpConfig
 from core.settings import Settings
-from ingestion.landing import matching_files
+from ingestion.file_source import matching_files
 
 # the landing asset's metadata key for the fingerprint of the folder it landed from
 FINGERPRINT_KEY = "landing_folder"
