@@ -116,24 +116,35 @@ def start_run(workspace: Workspace) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True)
 
 
+def read_until(run: subprocess.Popen, text: str) -> str:
+    """The run's stderr up to the first line holding `text` (all of it if none does): the
+    holder lets go only once the run has met the lock, however slow the machine."""
+    seen = []
+    for line in run.stderr:
+        seen.append(line)
+        if text in line:
+            break
+    return "".join(seen)
+
+
 def test_a_run_waits_for_a_writer_holding_the_warehouse_as_it_starts(built):
     with holding(built.warehouse, "read_write", 600) as holder:
         run = start_run(built)
-        wait_for_step(built.root / "dagster_home", "landing")
-        time.sleep(5)  # then the holder lets go
+        message = f"landing: the warehouse {built.warehouse} is locked by PID {holder.pid}"
+        seen = read_until(run, message)
     out, err = run.communicate(timeout=600)
     assert run.returncode == 0, err[-4000:]
-    assert f"landing: the warehouse {built.warehouse} is locked by PID {holder.pid}" in err
+    assert message in seen
 
 
 def test_a_run_waits_for_a_reader_that_arrives_while_dbt_runs(built):
     run = start_run(built)
     wait_for_step(built.root / "dagster_home", "cdp_dbt_models")
     with holding(built.warehouse, "read_only", 600) as holder:
-        time.sleep(5)
+        seen = read_until(run, f"is locked by PID {holder.pid}")
     out, err = run.communicate(timeout=600)
     assert run.returncode == 0, err[-4000:]
-    assert f"is locked by PID {holder.pid}" in err
+    assert f"is locked by PID {holder.pid}" in seen
 
 
 def test_a_lock_held_longer_than_the_wait_stops_the_run_naming_the_holder(built):
