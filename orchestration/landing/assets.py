@@ -55,14 +55,15 @@ def landing_specs(config: CdpConfig) -> list[dg.AssetSpec]:
 
 
 def source_metadata(source: SourceConfig, counts: SourceStats) -> dict:
-    """A source's outcome: totals over the files read whole (landed = loaded + rejected),
-    each file's counts, and each file set aside with why."""
+    """A source's outcome: totals over the files read whole (landed = loaded + rejected +
+    suppressed), each file's counts, and each file set aside with why."""
     files = list(counts.per_file.values())
     metadata = {
         "new_files": counts.files,
         "rows_landed": counts.landed,
         "rows_loaded": counts.loaded,
         "rows_rejected": counts.rejected,
+        "rows_suppressed": counts.suppressed,
         SET_ASIDE: len(counts.set_aside),
         "per_file": dg.MetadataValue.json([file.summary() for file in files[:LISTED_FILES]]),
     }
@@ -103,6 +104,7 @@ def build_landing_assets(config: CdpConfig, settings: Settings) -> dg.AssetsDefi
             counts = run.stats.sources.get(name, SourceStats())
             context.log.info(
                 f"{name}: {counts.files} new files, {counts.landed} rows landed = {counts.loaded} loaded + {counts.rejected} rejected"
+                + (f" + {counts.suppressed} suppressed (privacy requests)" if counts.suppressed else "")
             )
             for file in counts.set_aside:
                 context.log.warning(f"{name}: set aside {file.file}: {file.error_for_logs}"
