@@ -26,6 +26,7 @@ from ingestion.file_source import matching_files
 from ingestion.landed import SourceStats
 from ingestion.pipeline import LandingRun, run_landing
 from orchestration.pools import WAREHOUSE_POOL
+from orchestration.privacy import REQUESTS_KEY
 from orchestration.retries import retry_if_transient
 
 SHARED_TABLES = (*raw_tables.DERIVED, *raw_tables.RULES)
@@ -44,11 +45,14 @@ def landing_specs(config: CdpConfig) -> list[dg.AssetSpec]:
             description=source.description or (f"REST API {source.api.path}" if source.api else f"files matching {source.files}"),
             kinds={"dlt", "duckdb"},
             metadata={"files": source.files or "", "api_path": source.api.path if source.api else "", "format": source.format},
+            # landing drops the records of people the requests suppress: they come first
+            deps=[REQUESTS_KEY],
         )
         for name, source in config.sources.items()
     ]
     specs += [
-        dg.AssetSpec(key=["raw", table], group_name="landing", description=raw_tables.descriptions()[table], kinds={"dlt", "duckdb"})
+        dg.AssetSpec(key=["raw", table], group_name="landing", description=raw_tables.descriptions()[table],
+                     kinds={"dlt", "duckdb"}, deps=[REQUESTS_KEY])
         for table in SHARED_TABLES
     ]
     return specs
