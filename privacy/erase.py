@@ -105,7 +105,7 @@ def _conditions(table: Table, sources: set[str]) -> list[tuple[str, str, str]]:
             found.append((
                 f"{quote(key)} in (select record_key from pv_records where erasing and source = '{table.name}')",
                 f"pv_records as {{k}} on {{k}}.erasing and {{k}}.source = '{table.name}' and {{k}}.record_key = d.{quote(key)}",
-                quote(key) + (", _cdp_file" if "_cdp_file" in cols else "")))
+                quote(key)))
     elif "message_id" in cols:
         found.append((
             "message_id in (select record_key from pv_records where erasing and source in (select unnest($segment)))",
@@ -120,6 +120,15 @@ def _conditions(table: Table, sources: set[str]) -> list[tuple[str, str, str]]:
     return found
 
 
+def _landed_file_column(table: Table, sources: set[str]) -> str | None:
+    """The column naming the landed file a row of a source's own table, or a rejected row, came from."""
+    if table.schema != "raw":
+        return None
+    if table.name in sources and "_cdp_file" in table.columns:
+        return "_cdp_file"
+    return "file" if table.name == "rejected_rows" and "file" in table.columns else None
+
+
 def erase(con: duckdb.DuckDBPyConnection, sources: set[str], segment_sources: list[str]) -> Erased:
     """Delete every forgotten row (the pv_* tables of privacy.resolve say whose)."""
     erased = Erased()
@@ -131,22 +140,23 @@ def erase(con: duckdb.DuckDBPyConnection, sources: set[str], segment_sources: li
             continue
         found = _conditions(table, sources)
         if found:
-            _delete(con, table, found, segment_sources, erased)
+            _delete(con, table, found, segment_sources, _landed_file_column(table, sources), erased)
         _clear_references(con, table)
     return erased
 
 
-def _delete(con, table: Table, found, segment_sources: list[str], erased: Erased) -> None:
+def _delete(con, table: Table, found, segment_sources: list[str], file_column: str | None, erased: Erased) -> None:
     where = " or ".join(f"({condition})" for condition, _, _ in found)
-    returned = ", ".join(dict.fromkeys(c.strip() for _, _, cols in found for c in cols.split(",")))
+    returned = ", ".join(dict.fromkeys([*(c.strip() for _, _, cols in found for c in cols.split(",")),
+                                        *([quote(file_column)] if file_column else [])]))
     params = {"segment": segment_sources} if "$segment" in where else {}
-    deleted = con.execute(f"delete from {table.qualified} as t where {where} returning {returned}", params).to_arrow_table()
+    deleted = con.sql(f"delete from {table.qualified} as t where {where} returning {returned}", params=params).to_arrow_table()
     if not deleted.num_rows:
         return
     con.register("pv_deleted", deleted)
     joins = [f"left join {join.format(k=f'k{i}')}" for i, (_, join, _) in enumerate(found)]
     owner = "coalesce(" + ", ".join(f"k{i}.request_id" for i in range(len(found))) + ")"
-    file = "d._cdp_file" if "_cdp_file" in returned else "null"
+    file = f"d.{quote(file_column)}" if file_column else "null"
     rows = con.sql(f"""
         select request_id, file, count(*) from (
             select d.*, {owner} as request_id, {file} as file,
@@ -174,6 +184,9 @@ def _clear_references(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 
 
 def _queue_notices(con: duckdb.DuckDBPyConnection, table: Table, erased: Erased) -> None:
+    if not con.sql(f"select count(*) from {table.qualified} where profile_id in (select profile_id from pv_profiles)"
+                   ).fetchall()[0][0]:
+        return
     con.sql(f"alter table {table.qualified} add column if not exists {NOTICE_COLUMN} varchar")
     cleared = [c for c in table.columns if c not in NOTICE_KEEPS and c != NOTICE_COLUMN]
     sets = ", ".join([f"{quote(c)} = null" for c in cleared] + [f"{NOTICE_COLUMN} = p.request_id"])

@@ -87,8 +87,12 @@ def process(settings: Settings, config: CdpConfig, settle_staged: Callable[[], N
 def _erase(con: duckdb.DuckDBPyConnection, config: CdpConfig, outcome: Outcome) -> None:
     sources = set(config.sources)
     segment_sources = [name for name, source in config.sources.items() if source.format == "segment"]
-    neighbours.reobserve(con)
-    erased = erase.erase(con, sources, segment_sources)
+    anyone = con.sql("select (select count(*) from pv_profiles) + (select count(*) from pv_erase) "
+                     "+ (select count(*) from pv_records where erasing)").fetchall()[0][0]
+    erased = erase.Erased()
+    if anyone:  # a value never seen, or suppress only: nothing is written but the request
+        neighbours.reobserve(con)
+        erased = erase.erase(con, sources, segment_sources)
     con.sql(f"""
         insert into {SUPPRESSIONS}
         select distinct s.identifier_type, {keyed_hash_sql('s.identifier_type', 's.identifier_value')},

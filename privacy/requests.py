@@ -77,7 +77,7 @@ def make_request(identity: IdentityConfig, key: bytes, kind: str, given: Given) 
     elif error is None:
         value, problem = identity.normalize_identifier(id_type, raw)
         if value is None:
-            error = f"not a valid {id_type}: {_mask(problem or 'empty', [raw])}"
+            error = _mask(problem or f"empty {id_type}", [raw])
     if id_type in identity.identifier_types and (value or raw):
         digest = keyed_hash(key, id_type, value or raw)
     reason = _mask(given.reason.strip(), [raw, value or ""])[:1000]
