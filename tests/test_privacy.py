@@ -14,7 +14,9 @@ import pytest
 from core.config import load_config
 from core.privacy import keyed_hash, load_key
 from core.raw_tables import RULES
+from core.settings import Settings
 from ingestion.file_source import matching_files
+from ingestion.pipeline import run_landing
 from ingestion.sample_data import generate_landing
 from tests.conftest import REPO, Workspace, make_workspace
 from tests.landed_files import records_in
@@ -166,20 +168,6 @@ def test_a_forgotten_person_is_gone_everywhere_and_stays_gone_when_their_data_la
                 assert suppressed == erased.get(file.replace("_again", ""), 0), file
 
 
-def test_forgetting_someone_who_shared_a_device_equals_a_rebuild_without_them(world, tmp_path):
-    workspace = copy_of(world, tmp_path / "w")
-    profile_id, _ = person(workspace, entangled=True)
-    result = workspace.cdp("forget", "email", email_of(workspace, profile_id))
-    assert result.returncode == 0, result.stderr[-4000:]
-    assert workspace.scalar("select identifiers_kept from cdp.privacy_requests") > 0  # others' records keep those
-    rebuilt = copy_of(workspace, tmp_path / "rebuilt")
-    assert rebuilt.cdp("run", "--full-refresh").returncode == 0
-    for table in ("profiles", "profile_identifiers", "identity_rule_hits", "segment_memberships"):
-        sql = f"select * exclude (first_seen_at, last_seen_at) from cdp.{table}" if "profile" in table else \
-            f"select * from cdp.{table}" if table != "segment_memberships" else "select segment, profile_id from cdp.segment_memberships"
-        assert workspace.query(sql + " order by all") == rebuilt.query(sql + " order by all"), table
-
-
 def test_a_value_never_seen_changes_nothing_and_malformed_requests_wait_for_review(world, tmp_path):
     workspace = copy_of(world, tmp_path / "w")
     # what a run with nothing landed leaves as it was: the marts but the segments' refresh
@@ -210,3 +198,89 @@ def test_a_value_never_seen_changes_nothing_and_malformed_requests_wait_for_revi
     assert {t: workspace.query(f"select * from {t} order by all") for t in sorted(tables)} == before
     assert workspace.scalar("select count(*) from privacy.suppressions") == 0
     assert bytes_holding(workspace.root / "dagster_home", ["nobody@nowhere.example", "not-an-email"]) == []
+
+
+KILL_SWITCH = REPO / "tests" / "kill_switch"
+KEY = {"CDP_PRIVACY_KEY": "one-key-for-both-warehouses"}  # so their suppression hashes compare
+KILLS = ("privacy.erase:_delete@6",  # inside the erasing transaction, six tables in
+         "privacy.compact:_write_fresh")  # the fresh copy written, not yet renamed over the warehouse
+
+
+def outcome(workspace: Workspace) -> dict:
+    """What a forget leaves, without the times and ids that differ between two runs of it."""
+    kept = {
+        "profiles": "select * from cdp.profiles",
+        "identifiers": "select * exclude (first_seen_at, last_seen_at) from cdp.profile_identifiers",
+        "events": "select * exclude (loaded_at) from cdp.events",
+        "memberships": "select segment, profile_id from cdp.segment_memberships",
+        "screened": "select * exclude (first_loaded_at, last_loaded_at) from intermediate.int_identity__identifiers_screened",
+        "raw": "select table_name, estimated_size from duckdb_tables() where schema_name = 'raw' "
+               "and table_name not like '\\_dlt%' escape '\\'",
+        "requests": "select kind, status, outcome, profiles_found, identifiers_found, identifiers_suppressed, "
+                    "identifiers_kept, records_erased, rows_deleted, landed_files, notices from cdp.privacy_requests",
+        "suppressed": "select identifier_type, identifier_hash from privacy.suppressions",
+    }
+    result = {name: workspace.query(f"{sql} order by all") for name, sql in kept.items()}
+    result["removals_sent"] = sorted(
+        (path.parent.parent.name, row) for path in (workspace.root / "exports").glob("*/changes/*.csv")
+        for row in duckdb.sql(f"select action, profile_id from read_csv('{path}') where privacy_request_id is not null "
+                              f"or action = 'removed'").fetchall())
+    return result
+
+
+@pytest.fixture(scope="module")
+def forgotten(world, tmp_path_factory) -> tuple[Workspace, str, list[str]]:
+    """A copy of the world after `cdp forget` of a person who shared a device with someone
+    else (so their records' removal moves someone else's identifier): (workspace, email, values)."""
+    workspace = copy_of(world, tmp_path_factory.mktemp("forgotten") / "w")
+    profile_id, values = person(workspace, entangled=True)
+    email = email_of(workspace, profile_id)
+    result = workspace.cdp("forget", "email", email, **KEY)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workspace, email, values
+
+
+def test_forgetting_someone_who_shared_a_device_equals_a_rebuild_without_them(forgotten, tmp_path):
+    workspace, _, _ = forgotten
+    assert workspace.scalar("select identifiers_kept from cdp.privacy_requests") > 0  # others' records keep those
+    rebuilt = copy_of(workspace, tmp_path / "rebuilt")
+    assert rebuilt.cdp("run", "--full-refresh", **KEY).returncode == 0
+    for sql in ("select * exclude (first_seen_at, last_seen_at) from cdp.profiles",
+                "select * exclude (first_seen_at, last_seen_at) from cdp.profile_identifiers",
+                "select * from cdp.identity_rule_hits", "select segment, profile_id from cdp.segment_memberships"):
+        assert workspace.query(f"{sql} order by all") == rebuilt.query(f"{sql} order by all"), sql
+
+
+def test_unsuppress_lets_the_person_land_again(forgotten, tmp_path):
+    workspace = copy_of(forgotten[0], tmp_path / "w")
+    email = forgotten[1]
+    lifted = workspace.cdp("unsuppress", "email", email, "--reason", f"{email} signed up again", **KEY)
+    assert lifted.returncode == 0, lifted.stderr[-3000:]
+    (outcome_text, reason), = workspace.query(
+        "select outcome, reason from cdp.privacy_requests where kind = 'unsuppress'")
+    assert outcome_text.startswith("lifted ") and reason == "… signed up again"
+    assert workspace.scalar("select count(*) from privacy.suppressions where lifted_at is null") == 0
+    (workspace.landing / "shop" / "orders_back.jsonl").write_text(json.dumps(
+        {"order_id": "o-back", "email": email, "total": 10, "status": "completed", "created_at": "2026-11-02T00:00:00Z"}) + "\n")
+    settings = Settings(warehouse=workspace.warehouse, landing_dir=workspace.landing, config_path=REPO / "cdp.yml")
+    assert run_landing(settings, CONFIG).stats.sources["shop_orders"].suppressed == 0
+    assert workspace.scalar("select count(*) from raw.shop_orders where order_id = 'o-back'") == 1
+
+
+def test_a_forget_killed_at_any_step_and_run_again_ends_as_one_never_killed(world, forgotten, tmp_path):
+    uninterrupted, email, values = forgotten
+    killed = copy_of(world, tmp_path / "killed")
+    for kill in KILLS:
+        marker = tmp_path / "killed_at"
+        result = killed.cdp("forget", "email", email, PYTHONPATH=str(KILL_SWITCH), LANDING_TEST_KILL_AFTER=kill,
+                            LANDING_TEST_KILL_MARKER=str(marker), **KEY)
+        assert result.returncode == -9, result.stderr[-3000:]
+        assert marker.read_text() == kill
+    assert killed.scalar("select status from cdp.privacy_requests") == "erased"  # the copy was never swapped in
+    again = killed.cdp("forget", "email", email, **KEY)  # the same request, taken up where it stopped
+    assert again.returncode == 0, again.stderr[-4000:]
+
+    assert outcome(killed) == outcome(uninterrupted)
+    assert killed.scalar("select count(*) from cdp.privacy_requests") == 1
+    assert not list(killed.root.glob(".*privacy-fresh*"))
+    assert bytes_holding(killed.root, values) == []
