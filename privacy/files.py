@@ -49,7 +49,7 @@ def _records(text: str) -> list[str]:
 
 
 def _scrub_csv(path: Path, tokens: set[str]) -> int:
-    text = path.read_text(encoding="utf-8")
+    text = path.read_bytes().decode("utf-8")  # line endings as written
     records = _records(text)
     kept = records[:1]  # the header
     for record in records[1:]:
@@ -59,7 +59,7 @@ def _scrub_csv(path: Path, tokens: set[str]) -> int:
         kept.append(record)
     removed = len(records) - len(kept)
     if removed:
-        _replace(path, lambda target: target.write_text("".join(kept), encoding="utf-8"))
+        _replace(path, lambda target: target.write_bytes("".join(kept).encode("utf-8")))
     return removed
 
 
