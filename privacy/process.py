@@ -14,10 +14,11 @@ the state before a step or after it, and the next run takes the requests up wher
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
 import duckdb
+import pyarrow as pa
 
 from core.config import CdpConfig
 from core.privacy import SUPPRESSIONS, check_key, install_keyed_hash, keyed_hash_sql, load_key
@@ -26,8 +27,7 @@ from privacy import erase, files, neighbours, resolve
 from privacy.compact import compact, needs_compaction
 from privacy.landing_requests import record_new_files, request_files, unread
 from privacy.store import COMPLETED, ERASED, PENDING, REQUESTS, ensure_tables, has_requests_table
-
-log = logging.getLogger(__name__)
+from privacy.unsuppress import lift
 
 
 @dataclass
@@ -72,7 +72,7 @@ def process(settings: Settings, config: CdpConfig, settle_staged: Callable[[], N
         outcome.received = len(new)
         outcome.invalid = [(r.request_id, r.error) for r in new if r.error]
         con.sql("begin")
-        outcome.completed += _unsuppress(con)
+        outcome.completed += lift(con)
         if resolve.resolve(con):
             outcome.export_rows_removed = sum(files.scrub_exports(settings.export_dir, files.person_tokens(con)).values())
             _erase(con, config, outcome)
@@ -95,23 +95,39 @@ def _erase(con: duckdb.DuckDBPyConnection, config: CdpConfig, outcome: Outcome) 
         erased = erase.erase(con, sources, segment_sources)
     con.sql(f"""
         insert into {SUPPRESSIONS}
-        select distinct s.identifier_type, {keyed_hash_sql('s.identifier_type', 's.identifier_value')},
-            s.request_id, now()::timestamp, null, null
-        from pv_suppress as s
+        select identifier_type, identifier_hash, min(request_id), now()::timestamp, null, null from (
+            select s.identifier_type, {keyed_hash_sql('s.identifier_type', 's.identifier_value')} as identifier_hash,
+                s.request_id
+            from pv_suppress as s
+        ) as new
+        where not exists (select 1 from {SUPPRESSIONS} as k where k.lifted_at is null
+                          and k.identifier_type = new.identifier_type and k.identifier_hash = new.identifier_hash)
+        group by identifier_type, identifier_hash
     """)
+    rows = []
+    noted = _noted(con)
     for request_id, status, outcome_text, counts in _request_outcomes(con):
-        con.execute(
-            f"""update {REQUESTS} set status = ?, outcome = ?, profiles_found = ?, identifiers_found = ?,
-                identifiers_suppressed = ?, identifiers_kept = ?, records_erased = ?, rows_deleted = ?,
-                landed_files = ?, notices = ?, notes = ?,
-                erased_at = case when ? = '{ERASED}' then now()::timestamp end,
-                completed_at = case when ? = '{COMPLETED}' then now()::timestamp end
-            where request_id = ?""",
-            [status, outcome_text, *counts, erase.as_json(erased.rows.get(request_id, {})),
-             erase.as_json(erased.files.get(request_id, {})), erase.as_json(erased.notices.get(request_id, {})),
-             _notes(con, request_id), status, status, request_id],
-        ).fetchall()
+        rows.append({
+            "request_id": request_id, "status": status, "outcome": outcome_text,
+            **dict(zip(("profiles_found", "identifiers_found", "identifiers_suppressed", "identifiers_kept",
+                        "records_erased"), counts)),
+            "rows_deleted": erase.as_json(erased.rows.get(request_id, {})),
+            "landed_files": erase.as_json(erased.files.get(request_id, {})),
+            "notices": erase.as_json(erased.notices.get(request_id, {})),
+            "notes": OVERRIDES_NOTE if request_id in noted else None,
+        })
         (outcome.erased if status == ERASED else outcome.completed).append(request_id)
+    con.register("pv_outcomes", pa.Table.from_pylist(rows))
+    con.sql(f"""
+        update {REQUESTS} as r set status = o.status, outcome = o.outcome, profiles_found = o.profiles_found,
+            identifiers_found = o.identifiers_found, identifiers_suppressed = o.identifiers_suppressed,
+            identifiers_kept = o.identifiers_kept, records_erased = o.records_erased, rows_deleted = o.rows_deleted,
+            landed_files = o.landed_files, notices = o.notices, notes = o.notes,
+            erased_at = case when o.status = '{ERASED}' then now()::timestamp end,
+            completed_at = case when o.status = '{COMPLETED}' then now()::timestamp end
+        from pv_outcomes as o where r.request_id = o.request_id
+    """)
+    con.unregister("pv_outcomes")
 
 
 def _request_outcomes(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, list[int]]]:
@@ -137,52 +153,16 @@ def _request_outcomes(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, st
     return outcomes
 
 
-def _notes(con: duckdb.DuckDBPyConnection, request_id: str) -> str | None:
-    """What the CDP cannot erase by itself: cdp.yml naming one of the person's identifiers."""
+OVERRIDES_NOTE = "cdp.yml identity.overrides names an identifier of this person: remove it there, or every run lands it again"
+
+
+def _noted(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Requests whose person cdp.yml names (an override): the CDP cannot erase that itself."""
     try:
-        named = con.execute(
-            """select count(*) from raw.identity_overrides as o inner join pv_erase as e
-            on e.request_id = ? and ((o.type_a = e.identifier_type and o.value_a = e.identifier_value)
-                                     or (o.type_b = e.identifier_type and o.value_b = e.identifier_value))""",
-            [request_id],
-        ).fetchall()[0][0]
+        return {row[0] for row in con.sql(
+            """select distinct e.request_id from raw.identity_overrides as o inner join pv_erase as e
+            on (o.type_a = e.identifier_type and o.value_a = e.identifier_value)
+            or (o.type_b = e.identifier_type and o.value_b = e.identifier_value)"""
+        ).fetchall()}
     except duckdb.CatalogException:
-        return None
-    if named:
-        return "cdp.yml identity.overrides names an identifier of this person: remove it there, or every run lands it again"
-    return None
-
-
-def lift_suppressions(settings: Settings) -> list[str]:
-    """Carry out the pending `cdp unsuppress` requests alone (no erasure waits on them)."""
-    with duckdb.connect(str(settings.warehouse)) as con:
-        con.sql("begin")
-        done = _unsuppress(con)
-        con.sql("commit")
-    return done
-
-
-def _unsuppress(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Lift every suppression of the requests that suppressed the identifier named."""
-    done = []
-    for request_id, id_type, digest in con.sql(
-        f"select request_id, identifier_type, identifier_hash from {REQUESTS} "
-        f"where status = '{PENDING}' and kind = 'unsuppress' order by received_at"
-    ).fetchall():
-        lifted = con.execute(
-            f"""update {SUPPRESSIONS} set lifted_at = now()::timestamp, lifted_by = ?
-            where lifted_at is null and request_id in (
-                select request_id from {SUPPRESSIONS}
-                where identifier_type = ? and identifier_hash = ? and lifted_at is null)
-            returning request_id""",
-            [request_id, id_type, digest],
-        ).fetchall()
-        requests = sorted({row[0] for row in lifted})
-        text = f"lifted {len(lifted)} identifiers of {', '.join(requests)}" if lifted else "not suppressed"
-        con.execute(
-            f"update {REQUESTS} set status = ?, outcome = ?, completed_at = now()::timestamp where request_id = ?",
-            [COMPLETED, text, request_id],
-        ).fetchall()
-        done.append(request_id)
-    return done
-
+        return set()

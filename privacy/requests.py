@@ -18,12 +18,18 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import duckdb
+import pyarrow as pa
 
 from core.config import IdentityConfig
 from core.privacy import keyed_hash
 from privacy.store import INVALID, PENDING, REQUESTS, UNFINISHED
 
 KINDS = ("forget", "delete_only", "suppress_only", "unsuppress")
+NEW_REQUEST_COLUMNS = pa.schema([
+    ("request_id", pa.string()), ("kind", pa.string()), ("identifier_type", pa.string()), ("identifier_hash", pa.string()),
+    ("reason", pa.string()), ("origin", pa.string()), ("received_at", pa.timestamp("us")), ("status", pa.string()),
+    ("outcome", pa.string()),
+])
 HEADER = ("type", "value", "reason")
 MASK = "…"
 
@@ -59,7 +65,7 @@ def now() -> datetime:
 
 
 def request_id(moment: datetime) -> str:
-    return f"pr_{moment:%Y%m%d%H%M%S}_{secrets.token_hex(4)}"
+    return f"pr_{moment:%Y%m%d%H%M%S}_{secrets.token_hex(6)}"
 
 
 def _mask(text: str, values: list[str]) -> str:
@@ -102,23 +108,25 @@ def read_csv_requests(text: str, origin: str) -> list[Given]:
 
 def record(con: duckdb.DuckDBPyConnection, requests: list[Request]) -> list[str]:
     """Insert the requests; one already waiting for the same identifier and kind (a run
-    killed before it finished) is taken up again instead. Returns the ids."""
-    ids = []
-    for request in requests:
-        if request.error is None:
-            waiting = con.execute(
-                f"""select request_id from {REQUESTS} where kind = ? and identifier_type = ? and identifier_hash = ?
-                and status in ({', '.join(f"'{s}'" for s in UNFINISHED)}) order by received_at limit 1""",
-                [request.kind, request.identifier_type, request.identifier_hash],
-            ).fetchall()
-            if waiting:
-                ids.append(waiting[0][0])
-                continue
-        con.execute(
-            f"""insert into {REQUESTS} (request_id, kind, identifier_type, identifier_hash, reason, origin,
-                received_at, status, outcome) values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [request.request_id, request.kind, request.identifier_type or None, request.identifier_hash,
-             request.reason, request.origin, now(), request.status, request.error],
-        ).fetchall()
-        ids.append(request.request_id)
-    return ids
+    killed before it finished) is taken up again instead. Returns the ids, in order."""
+    if not requests:
+        return []
+    received = now()
+    con.register("pv_new_requests", pa.Table.from_pylist([
+        {"request_id": r.request_id, "kind": r.kind, "identifier_type": r.identifier_type or None,
+         "identifier_hash": r.identifier_hash, "reason": r.reason, "origin": r.origin, "received_at": received,
+         "status": r.status, "outcome": r.error} for r in requests
+    ], schema=NEW_REQUEST_COLUMNS))
+    waiting = dict(con.sql(f"""
+        select n.request_id, min(r.request_id) from pv_new_requests as n
+        inner join {REQUESTS} as r
+            on r.kind = n.kind and r.identifier_type = n.identifier_type and r.identifier_hash = n.identifier_hash
+        where n.status = '{PENDING}' and r.status in ({', '.join(f"'{s}'" for s in UNFINISHED)})
+        group by n.request_id
+    """).fetchall())
+    con.sql(f"""insert into {REQUESTS} (request_id, kind, identifier_type, identifier_hash, reason, origin, received_at,
+                status, outcome)
+                select * from pv_new_requests where request_id not in (select unnest($taken))""",
+            params={"taken": list(waiting)})
+    con.unregister("pv_new_requests")
+    return [waiting.get(r.request_id, r.request_id) for r in requests]
