@@ -5,8 +5,9 @@ diff is one SQL statement and needs no rows in Python. A change is `added` (a ne
 `updated` (a key whose fields differ) or `removed` (a key no longer present: it left the
 segment, withdrew consent, or its profile merged away; sent with its last fields so a
 receiver can match it). A person forgotten by a privacy request is `removed` with
-`privacy_request_id` set and only `profile_id` (and `segment`) left: the privacy step
-cleared the rest of their sent rows (privacy/erase.py). `change_id` is a hash of the
+`privacy_request_id` set and only its key left (`profile_id` and `segment`, or a CRM's
+contact id when `profile_id` is not sent): the privacy step cleared the rest of their sent
+rows (privacy/erase.py). `change_id` is a hash of the
 change itself: a change re-sent after a failed run carries the same id, so a receiver
 can drop the repeat.
 """

@@ -9,9 +9,12 @@ columns rather than from a list (a table added later is covered the day it appea
 - `raw_record` (rejected rows): rows whose raw text holds one of the person's values.
 
 The destinations' sent state (`activation.sent__*`) is not deleted from: each of the
-person's rows keeps its key's `profile_id` and `segment`, the rest cleared, and is marked
-with the request, so that the destination's next send carries it as `removed`
-(activation/changes.py) without any of the person's values. `privacy` and
+person's rows keeps its `profile_id` and `segment`, the rest cleared, and is marked with
+the request, so that the destination's next send carries it as `removed`
+(activation/changes.py) without any of the person's values. (A CRM destination whose
+fields leave `profile_id` out keeps the contact id instead: the receiver has nothing else
+to match on.) The changes a failed send left staged (`activation.current__*`,
+`changes__*`) are dropped: the next send computes them again. `privacy` and
 `cdp.privacy_requests` are the requests' own; dlt's `_dlt_*` tables hold no person.
 
 Every delete runs in the caller's transaction, and returns what it deleted, so each
@@ -31,7 +34,10 @@ from core.sql import quote
 from privacy.store import REQUESTS
 
 NOTICE_TABLES = ("activation", "sent__")
+STAGED_SENDS = ("current__", "changes__")
 NOTICE_KEEPS = ("profile_id", "segment")
+# the key of a `rows: crm_contacts` destination (activation/rows.py), kept when profile_id is not sent
+CONTACT_KEY = "crm_contact_id"
 RECORD_KEYS = ("_cdp_record_key", "message_id")
 
 
@@ -75,7 +81,11 @@ def _owned_by_requests(table: Table) -> bool:
 
 
 def _is_notice_table(table: Table) -> bool:
-    return table.schema == NOTICE_TABLES[0] and table.name.startswith(NOTICE_TABLES[1]) and "profile_id" in table.columns
+    return table.schema == NOTICE_TABLES[0] and table.name.startswith(NOTICE_TABLES[1])
+
+
+def _is_staged_send(table: Table) -> bool:
+    return table.schema == NOTICE_TABLES[0] and table.name.startswith(STAGED_SENDS)
 
 
 def _conditions(table: Table, sources: set[str]) -> list[tuple[str, str, str]]:
@@ -138,6 +148,9 @@ def erase(con: duckdb.DuckDBPyConnection, sources: set[str], segment_sources: li
         if _is_notice_table(table):
             _queue_notices(con, table, erased)
             continue
+        if _is_staged_send(table):
+            con.sql(f"drop table {table.qualified}")
+            continue
         found = _conditions(table, sources)
         if found:
             _delete(con, table, found, segment_sources, _landed_file_column(table, sources), erased)
@@ -184,19 +197,30 @@ def _clear_references(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 
 
 def _queue_notices(con: duckdb.DuckDBPyConnection, table: Table, erased: Erased) -> None:
-    if not con.sql(f"select count(*) from {table.qualified} where profile_id in (select profile_id from pv_profiles)"
-                   ).fetchall()[0][0]:
+    if "profile_id" in table.columns:
+        kept = [c for c in NOTICE_KEEPS if c in table.columns]
+        owner = "(select p.request_id from pv_profiles as p where p.profile_id = t.profile_id)"
+    else:  # matched on the identifiers it holds; the contact id stays, for the CRM to match
+        matched = [c for c in table.columns if c in _identifier_types(con)]
+        if not matched:
+            return
+        kept = [c for c in (CONTACT_KEY,) if c in table.columns]
+        owner = "coalesce(" + ", ".join(
+            f"(select min(e.request_id) from pv_erase as e where e.identifier_type = '{c}' and e.identifier_value = t.{quote(c)})"
+            for c in matched) + ")"
+    if not con.sql(f"select count(*) from {table.qualified} as t where {owner} is not null").fetchall()[0][0]:
         return
     con.sql(f"alter table {table.qualified} add column if not exists {NOTICE_COLUMN} varchar")
-    cleared = [c for c in table.columns if c not in NOTICE_KEEPS and c != NOTICE_COLUMN]
-    sets = ", ".join([f"{quote(c)} = null" for c in cleared] + [f"{NOTICE_COLUMN} = p.request_id"])
-    rows = con.sql(f"""
-        update {table.qualified} as t set {sets} from pv_profiles as p where p.profile_id = t.profile_id
-        returning {NOTICE_COLUMN}
-    """).fetchall()
+    cleared = [c for c in table.columns if c not in kept and c != NOTICE_COLUMN]
+    sets = ", ".join([f"{quote(c)} = null" for c in cleared] + [f"{NOTICE_COLUMN} = {owner}"])
+    rows = con.sql(f"update {table.qualified} as t set {sets} where {owner} is not null returning {NOTICE_COLUMN}").fetchall()
     destination = table.name.removeprefix(NOTICE_TABLES[1])
     for (request_id,) in rows:
         erased.notices[request_id][destination] = erased.notices[request_id].get(destination, 0) + 1
+
+
+def _identifier_types(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.sql("select distinct identifier_type from pv_erase").fetchall()}
 
 
 def as_json(values: dict) -> str:
