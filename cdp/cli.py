@@ -30,7 +30,7 @@ import duckdb
 from dagster import DagsterInstance
 
 from cdp.explain import explain
-from cdp.forget import forget_command, unsuppress_command
+from cdp.forget import forget_command, forget_usage_error, unsuppress_command
 from core.config import ConfigError, load_config
 from core.disk import disk_full_message, full_path, nearly_full
 from core.settings import Settings, SettingsError, export_settings, load_settings, unknown_variables
@@ -173,8 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     dbt_cmd = commands.add_parser("dbt", help="run dbt on the project with the warehouse and SQL segments cdp uses")
     dbt_cmd.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. build --select profiles+")
     args = parser.parse_args(argv)
-    if args.command == "forget" and bool(args.file) == bool(args.identifier_type and args.value):
-        parser.error("forget takes TYPE VALUE, or --file with a CSV of type,value,reason")
+    if args.command == "forget":
+        usage_error = forget_usage_error(args.identifier_type, args.value, args.file, args.reason)
+        if usage_error:
+            forget_cmd.error(usage_error)
 
     try:
         settings = load_settings()
@@ -204,7 +206,6 @@ def main(argv: list[str] | None = None) -> int:
             return materialize_all(settings, "cdp forget", job_name=name)
         return leaving(forget_command(settings, config, args, run_job))
     if args.command == "unsuppress":
-        args.file = None
         return unsuppress_command(settings, config, args)
 
     if args.command == "demo":

@@ -23,18 +23,33 @@ import duckdb
 from core.config import CdpConfig
 from core.privacy import PrivacyKeyError, check_key, install_keyed_hash, load_key
 from core.settings import Settings
-from privacy.process import lift_suppressions
 from privacy.requests import Given, Request, make_request, read_csv_requests, record
 from privacy.status import requests as request_rows
 from privacy.store import COMPLETED, ensure_tables
+from privacy.unsuppress import lift_suppressions
 
 
-def _given(args) -> list[Given]:
-    if args.file:
-        path = Path(args.file)
-        return read_csv_requests(path.read_text(encoding="utf-8-sig"), f"file {path.name}")
-    value = sys.stdin.readline().rstrip("\n") if args.value == "-" else args.value
-    return [Given(args.identifier_type, value, args.reason or "", "cli")]
+class RequestsError(Exception):
+    """The requests could not be read at all (nothing was recorded)."""
+
+
+def _given(identifier_type: str | None, value: str | None, reason: str | None, file: str | None) -> list[Given]:
+    """The requests as given: one TYPE VALUE (`-`: the value from standard input), or a CSV."""
+    if file:
+        path = Path(file)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as error:
+            raise RequestsError(f"cannot read {path}: {error.strerror or type(error).__name__}") from error
+        except UnicodeDecodeError as error:
+            raise RequestsError(f"{path} is not UTF-8 text (byte {error.start}); save it as UTF-8 CSV") from error
+        given = read_csv_requests(text, f"file {path.name}")
+        if not given:
+            raise RequestsError(f"{path} holds no request (rows of type,value,reason)")
+        return given
+    if value == "-":
+        value = sys.stdin.readline().rstrip("\r\n")
+    return [Given(identifier_type or "", value or "", reason or "", "cli")]
 
 
 def _record(settings: Settings, config: CdpConfig, kind: str, given: list[Given]) -> list[Request]:
@@ -68,21 +83,22 @@ def _report(settings: Settings, made: list[Request]) -> bool:
     return done
 
 
+def forget_usage_error(identifier_type: str | None, value: str | None, file: str | None, reason: str | None) -> str | None:
+    """What is wrong with how `cdp forget` was called, or None."""
+    if file and (identifier_type or value):
+        return "give TYPE VALUE or --file, not both"
+    if file and reason:
+        return "--reason is for one request; a file gives each its reason in the third column (type,value,reason)"
+    if not file and not (identifier_type and value):
+        return "give TYPE VALUE (e.g. `cdp forget email ann@mail.org`), or --file with a CSV of type,value,reason"
+    return None
+
+
 def forget_command(settings: Settings, config: CdpConfig, args, run_job: Callable[[str], bool]) -> int:
     """`run_job(job_name)` runs a Dagster job and says whether it succeeded."""
-    if not settings.warehouse.exists():
-        print(f"cdp: no warehouse at {settings.warehouse}: nothing has landed, so nothing can be forgotten yet",
-              file=sys.stderr)
-        return 2
     kind = "suppress_only" if args.suppress_only else "delete_only" if args.delete_only else "forget"
-    try:
-        made = _record(settings, config, kind, _given(args))
-    except (OSError, UnicodeDecodeError, PrivacyKeyError) as error:
-        print(f"cdp: {error}", file=sys.stderr)
-        return 2
-    except duckdb.IOException as error:
-        print(f"cdp: cannot write {settings.warehouse} ({error}); is a run writing it? Try again when it ends.",
-              file=sys.stderr)
+    made = _record_or_say(settings, config, kind, lambda: _given(args.identifier_type, args.value, args.reason, args.file))
+    if made is None:
         return 2
     ran = run_job("cdp_forget") if any(r.error is None for r in made) else True
     completed = _report(settings, made)
@@ -92,18 +108,25 @@ def forget_command(settings: Settings, config: CdpConfig, args, run_job: Callabl
 
 
 def unsuppress_command(settings: Settings, config: CdpConfig, args) -> int:
+    made = _record_or_say(settings, config, "unsuppress", lambda: _given(args.identifier_type, args.value, args.reason, None))
+    if made is None:
+        return 2
+    if made[0].error is None:
+        lift_suppressions(settings)
+    return 0 if _report(settings, made) else 2
+
+
+def _record_or_say(settings: Settings, config: CdpConfig, kind: str, read: Callable[[], list[Given]]) -> list[Request] | None:
+    """Record the requests `read` gives; None (and why, on stderr) when none could be."""
     if not settings.warehouse.exists():
-        print(f"cdp: no warehouse at {settings.warehouse}", file=sys.stderr)
-        return 2
+        print(f"cdp: no warehouse at {settings.warehouse}: nothing has landed yet, so there is nobody to {kind.split('_')[0]}",
+              file=sys.stderr)
+        return None
     try:
-        made = _record(settings, config, "unsuppress", _given(args))
-        if made[0].error is None:
-            lift_suppressions(settings)
-    except PrivacyKeyError as error:
+        return _record(settings, config, kind, read())
+    except (RequestsError, PrivacyKeyError) as error:
         print(f"cdp: {error}", file=sys.stderr)
-        return 2
     except duckdb.IOException as error:
         print(f"cdp: cannot write {settings.warehouse} ({error}); is a run writing it? Try again when it ends.",
               file=sys.stderr)
-        return 2
-    return 0 if _report(settings, made) else 2
+    return None

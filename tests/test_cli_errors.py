@@ -27,3 +27,12 @@ def test_a_misspelt_variable_is_named_with_the_one_meant(tmp_path):
     workspace = make_workspace(tmp_path)
     result = workspace.cdp("run", CDP_WAREHOSE=str(tmp_path / "typo.duckdb"))
     assert "CDP_WAREHOSE is set but cdp reads no such variable; did you mean CDP_WAREHOUSE?" in result.stderr
+
+
+def test_forget_misused_or_before_anything_landed_says_what_to_do(tmp_path):
+    workspace = make_workspace(tmp_path)
+    misused = workspace.cdp("forget", "email")
+    assert misused.returncode == 2 and "give TYPE VALUE" in misused.stderr
+    early = workspace.cdp("forget", "email", "ann@mail.org")
+    assert early.returncode == 2 and "no warehouse" in early.stderr and "ann@mail.org" not in early.stderr
+    assert "Traceback" not in misused.stderr + early.stderr
