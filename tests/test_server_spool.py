@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from ingestion.landing import matching_files
+from ingestion.file_source import matching_files
 from server.spool import Spool, recover_left_open, spool_folder
 
 EVENTS_GLOB = "events/*.jsonl*"  # the shipped cdp.yml's
