@@ -7,6 +7,7 @@ is still unfinished. Metadata holds request ids and counts, never values."""
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from activation.publish_parquet import drop_earlier_versions
 from core.config import CdpConfig
 from core.settings import Settings
 from ingestion.pipeline import DATASET, landing_pipeline
@@ -62,6 +63,8 @@ def build_privacy_assets(
     def privacy_completed(context: AssetExecutionContext) -> dg.MaterializeResult:
         done, left = complete(settings.warehouse)
         if done:
+            # the Parquet version kept for readers of the last snapshot still holds them
+            drop_earlier_versions(settings.published_dir)
             context.log.info(f"privacy: {len(done)} requests completed")
         return dg.MaterializeResult(metadata={
             "completed": len(done), "completed_requests": dg.MetadataValue.json(done[:LISTED]),
