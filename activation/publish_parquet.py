@@ -29,8 +29,10 @@ TableWriter = Callable[[Path], None]
 def publish_parquet(published_dir: Path, run_id: str, write: TableWriter) -> Path:
     """Write a new version with `write` and point `<published_dir>/parquet` at it."""
     link = published_dir / LINK_NAME
-    if link.exists() and not link.is_symlink():
-        raise RuntimeError(f"{link} is a folder, not the link publishing keeps: move it away")
+    if link.is_dir() and not link.is_symlink():
+        # the published folder copied without its link (`cp -r`, a restored backup): the copy
+        # holds an earlier version's tables, and goes as earlier versions do
+        link.rename(published_dir / f"{VERSION_PREFIX}copied-{time.time_ns()}")
     previous = Path(os.readlink(link)).name if link.is_symlink() else None
     version = published_dir / f"{VERSION_PREFIX}{run_id}"
     if version.name == previous:  # the same run publishing again (a retried step)
@@ -47,3 +49,19 @@ def publish_parquet(published_dir: Path, run_id: str, write: TableWriter) -> Pat
         if old.name not in (version.name, previous):
             shutil.rmtree(old, ignore_errors=True)
     return version
+
+
+def drop_earlier_versions(published_dir: Path) -> list[str]:
+    """Delete every version but the one `parquet` points at (the names deleted): once a
+    person is erased, the version kept for slow readers still holds them."""
+    link = published_dir / LINK_NAME
+    if not link.is_symlink():
+        return []
+    current = Path(os.readlink(link)).name
+    dropped = []
+    for old in published_dir.glob(f"{VERSION_PREFIX}*"):
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
+            dropped.append(old.name)
+    return dropped
+

@@ -3,6 +3,8 @@
     cdp demo   write the bundled sample data into the landing folder, then run everything
     cdp run    materialize everything once for the current landing folder
     cdp explain TYPE VALUE   the profile of an identifier, and the records that link it
+    cdp forget TYPE VALUE    erase a person everywhere and suppress them at landing (cdp/forget.py)
+    cdp unsuppress TYPE VALUE --reason TEXT   let a suppressed person's data land again
     cdp serve  Segment's tracking API into the landing folder, and the profile API (server/)
 
 Both run the Dagster job `cdp_full_run` (the asset graph `dagster dev` shows) on the
@@ -29,6 +31,7 @@ import duckdb
 from dagster import DagsterInstance
 
 from cdp.explain import explain
+from cdp.forget import forget_command, forget_usage_error, unsuppress_command
 from core.config import ConfigError, load_config
 from core.disk import disk_full_message, full_path, nearly_full
 from core.settings import Settings, SettingsError, export_settings, load_settings, unknown_variables
@@ -51,14 +54,15 @@ def prepare_dagster_home(settings: Settings) -> Path:
     return home
 
 
-def materialize_all(settings: Settings, trigger: str, full_refresh: bool = False) -> bool:
-    """Run the full job in this process on the persistent instance; True when it succeeded."""
+def materialize_all(settings: Settings, trigger: str, full_refresh: bool = False, job_name: str = "cdp_full_run") -> bool:
+    """Run a job (the full one by default) in this process on the persistent instance; True
+    when it succeeded."""
     home = prepare_dagster_home(settings)
     # Imported here, not above: the definitions bring dbt, dlt and GX (seconds of start-up)
     # that `cdp explain` and a configuration error never need. Below cdp in the layers.
     from orchestration.definitions import build_definitions
 
-    job = build_definitions(settings).resolve_job_def("cdp_full_run")
+    job = build_definitions(settings).resolve_job_def(job_name)
     with DagsterInstance.from_config(str(home)) as instance:
         for run_id in clear_stale_runs(instance):
             print(f"cdp: run {run_id} was killed before it finished; marked failed and its pool slot freed", file=sys.stderr)
@@ -158,6 +162,18 @@ def main(argv: list[str] | None = None) -> int:
     explain_cmd = commands.add_parser("explain", help="show an identifier's profile and the records that link it")
     explain_cmd.add_argument("identifier_type", help="user_id, email, phone, anonymous_id, crm_contact_id, ...")
     explain_cmd.add_argument("value")
+    forget_cmd = commands.add_parser("forget", help="erase a person everywhere and keep them from landing again")
+    forget_cmd.add_argument("identifier_type", nargs="?", help="email, phone, user_id, crm_contact_id, ...")
+    forget_cmd.add_argument("value", nargs="?", help="the identifier's value; - reads it from standard input")
+    forget_cmd.add_argument("--file", help="a CSV of type,value,reason: many requests at once")
+    mode = forget_cmd.add_mutually_exclusive_group()
+    mode.add_argument("--suppress-only", action="store_true", help="keep their data, drop what lands from now on")
+    mode.add_argument("--delete-only", action="store_true", help="erase their data, let new data land")
+    forget_cmd.add_argument("--reason", help="why (a ticket number); a copy of the value in it is masked")
+    unsuppress_cmd = commands.add_parser("unsuppress", help="let a suppressed person's data land again")
+    unsuppress_cmd.add_argument("identifier_type")
+    unsuppress_cmd.add_argument("value", help="the identifier's value; - reads it from standard input")
+    unsuppress_cmd.add_argument("--reason", required=True, help="why the suppression is lifted")
     serve_cmd = commands.add_parser("serve", help="collect events over Segment's tracking API and serve profiles")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve_cmd.add_argument("--port", type=int, default=8088, help="port to listen on (default 8088)")
@@ -172,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "dbt" and not args.dbt_args:  # as `cdp dbt --help`: dbt alone has nothing to run
         dbt_cmd.print_help()
         return 0
+    if args.command == "forget":
+        usage_error = forget_usage_error(args.identifier_type, args.value, args.file, args.reason)
+        if usage_error:
+            forget_cmd.error(usage_error)
 
     try:
         settings = load_settings()
@@ -196,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
         return explain_command(settings, config, args.identifier_type, args.value)
     if args.command == "serve":
         return serve(settings, config, args.host, args.port)
+    if args.command == "forget":
+        def run_job(name: str) -> bool:
+            return materialize_all(settings, "cdp forget", job_name=name)
+        return leaving(forget_command(settings, config, args, run_job))
+    if args.command == "unsuppress":
+        return unsuppress_command(settings, config, args)
 
     if args.command == "demo":
         counts = generate_landing(settings.landing_dir, people_count=args.people, seed=args.seed)

@@ -48,3 +48,12 @@ def test_a_bad_lock_wait_is_named(tmp_path):
     result = make_workspace(tmp_path).cdp("run", CDP_LOCK_WAIT_SECONDS="soon")
     assert result.returncode == 2
     assert "CDP_LOCK_WAIT_SECONDS: 'soon' is not a number of seconds" in result.stderr
+
+
+def test_forget_misused_or_before_anything_landed_says_what_to_do(tmp_path):
+    workspace = make_workspace(tmp_path)
+    misused = workspace.cdp("forget", "email")
+    assert misused.returncode == 2 and "give TYPE VALUE" in misused.stderr
+    early = workspace.cdp("forget", "email", "ann@mail.org")
+    assert early.returncode == 2 and "no warehouse" in early.stderr and "ann@mail.org" not in early.stderr
+    assert "Traceback" not in misused.stderr + early.stderr

@@ -51,7 +51,9 @@ def test_exports_follow_the_marts_they_send(defs):
 
 def test_dbt_sources_hang_from_the_landing_assets(defs):
     graph = defs.resolve_asset_graph()
-    assert graph.get(dg.AssetKey(["staging", "stg_segment__event_copies"])).parent_keys == {dg.AssetKey(["raw", "events"])}
+    # and from the privacy requests, which erase people from the landed data before dbt reads it
+    assert graph.get(dg.AssetKey(["staging", "stg_segment__event_copies"])).parent_keys == {
+        dg.AssetKey(["raw", "events"]), dg.AssetKey(["privacy", "requests"])}
     assert dg.AssetKey(["raw", "identifiers"]) in graph.get(dg.AssetKey(["staging", "stg_cdp__identifiers"])).parent_keys
     # nothing dangles: every asset's parents are assets this code location materializes
     materializable = {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
@@ -69,6 +71,16 @@ def test_every_warehouse_writer_is_in_the_one_pool(defs):
     graph = defs.resolve_asset_graph()
     pools = {graph.get(k).pools and tuple(graph.get(k).pools) for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
     assert pools == {("duckdb_warehouse",)}
+
+
+def test_privacy_requests_come_before_landing_and_finish_after_publishing(defs):
+    graph = defs.resolve_asset_graph()
+    assert dg.AssetKey(["privacy", "requests"]) in graph.get(dg.AssetKey(["raw", "events"])).parent_keys
+    finished = graph.get(dg.AssetKey(["privacy", "completed"])).parent_keys
+    assert {dg.AssetKey(["published", "cdp"]), dg.AssetKey(["exports", "crm_sync_back"])} <= finished
+    forget = defs.resolve_job_def("cdp_forget").asset_layer.selected_asset_keys
+    assert dg.AssetKey(["privacy", "requests"]) in forget and dg.AssetKey(["cdp", "profiles"]) in forget
+    assert not any(key.path[0] == "raw" for key in forget)  # forgetting lands nothing new
 
 
 def test_schedule_and_sensor_run_the_full_job(defs):

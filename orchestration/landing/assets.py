@@ -28,6 +28,7 @@ from ingestion.landed import SourceStats
 from ingestion.pipeline import LandingRun, run_landing
 from orchestration.landing.folder import FINGERPRINT_KEY, landing_fingerprint
 from orchestration.pools import WAREHOUSE_POOL
+from orchestration.privacy import REQUESTS_KEY
 from orchestration.retries import retry_if_transient
 
 SHARED_TABLES = (*raw_tables.DERIVED, *raw_tables.RULES)
@@ -46,25 +47,29 @@ def landing_specs(config: CdpConfig) -> list[dg.AssetSpec]:
             description=source.description or (f"REST API {source.api.path}" if source.api else f"files matching {source.files}"),
             kinds={"dlt", "duckdb"},
             metadata={"files": source.files or "", "api_path": source.api.path if source.api else "", "format": source.format},
+            # landing drops the records of people the requests suppress: they come first
+            deps=[REQUESTS_KEY],
         )
         for name, source in config.sources.items()
     ]
     specs += [
-        dg.AssetSpec(key=["raw", table], group_name="landing", description=raw_tables.descriptions()[table], kinds={"dlt", "duckdb"})
+        dg.AssetSpec(key=["raw", table], group_name="landing", description=raw_tables.descriptions()[table],
+                     kinds={"dlt", "duckdb"}, deps=[REQUESTS_KEY])
         for table in SHARED_TABLES
     ]
     return specs
 
 
 def source_metadata(source: SourceConfig, counts: SourceStats) -> dict:
-    """A source's outcome: totals over the files read whole (landed = loaded + rejected),
-    each file's counts, and each file set aside with why."""
+    """A source's outcome: totals over the files read whole (landed = loaded + rejected +
+    suppressed), each file's counts, and each file set aside with why."""
     files = list(counts.per_file.values())
     metadata = {
         "new_files": counts.files,
         "rows_landed": counts.landed,
         "rows_loaded": counts.loaded,
         "rows_rejected": counts.rejected,
+        "rows_suppressed": counts.suppressed,
         SET_ASIDE: len(counts.set_aside),
         "per_file": dg.MetadataValue.json([file.summary() for file in files[:LISTED_FILES]]),
     }
@@ -110,6 +115,7 @@ def build_landing_assets(config: CdpConfig, settings: Settings) -> dg.AssetsDefi
             counts = run.stats.sources.get(name, SourceStats())
             context.log.info(
                 f"{name}: {counts.files} new files, {counts.landed} rows landed = {counts.loaded} loaded + {counts.rejected} rejected"
+                + (f" + {counts.suppressed} suppressed (privacy requests)" if counts.suppressed else "")
             )
             for file in counts.set_aside:
                 context.log.warning(f"{name}: set aside {file.file}: {file.error_for_logs}"
