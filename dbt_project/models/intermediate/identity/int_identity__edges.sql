@@ -1,7 +1,9 @@
--- Identifiers seen on the same record are the same person. Each record links its
--- identifiers to its strongest one (a star, not all pairs), in both directions. Centring
--- the star on the strongest identifier keeps a user id one hop from everything seen on
--- its records, which is what the nearest-seed split of over-limit components measures.
+-- Identifiers seen on the same record are linked: every link a rule may accept. Each
+-- record links its identifiers to its anchor (a star, not all pairs), in both directions:
+-- its strongest identifier that is not weak. Centring the star there keeps a user id one
+-- hop from everything seen on its records, which is what the nearest-seed split of
+-- over-limit components measures, and makes the neighbours of a weak identifier that are
+-- not weak the anchors of its records, which is what int_identity__bridges judges.
 with
 
 nodes as (

@@ -25,8 +25,9 @@ nodes as (
     select * from {{ ref('int_identity__nodes') }}
 ),
 
+-- the components weak identifiers link only with evidence (int_identity__components_confirmed)
 components as (
-    select * from {{ ref('int_identity__components') }}
+    select node_id, component_id from {{ ref('int_identity__components_confirmed') }} where component_id is not null
 ),
 
 limits as (

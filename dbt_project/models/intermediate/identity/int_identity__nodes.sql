@@ -1,7 +1,9 @@
 -- The identifiers that may link records: valid, not blocked, not shared; on an
 -- incremental build, the region's (int_identity__region_identifiers). node_id is an
 -- integer for cheap joins in the component rounds; it is local to one build, numbered in
--- the same order a full build would number them.
+-- the same order a full build would number them. is_weak: of a weak type (a phone, a
+-- browser), which links otherwise separate groups of identifiers only with evidence
+-- (int_identity__bridges), unless a reviewed merge names it: then it counts as strong.
 -- Strongest types get the smallest ids: a record's star is centred on its strongest
 -- identifier, so its centre is also its smallest node and the component rounds finish
 -- most of the graph in their first round (1M people: one round instead of two).
@@ -52,11 +54,25 @@ aggregated as (
     group by identifier_type, identifier_value
 ),
 
+weak_types as (
+    select identifier_type from {{ ref('stg_cdp__identifier_types') }} where weak
+),
+
+-- identity.overrides: a reviewed merge is evidence enough for the identifiers it names
+merged_by_review as (
+    select type_a as identifier_type, value_a as identifier_value from {{ ref('stg_cdp__identity_overrides') }} where action = 'merge'
+    union
+    select type_b, value_b from {{ ref('stg_cdp__identity_overrides') }} where action = 'merge'
+),
+
 final as (
     select
-        row_number() over (order by priority, identifier_type, identifier_value) as node_id,
-        *
-    from aggregated
+        row_number() over (order by a.priority, a.identifier_type, a.identifier_value) as node_id,
+        a.*,
+        w.identifier_type is not null and m.identifier_value is null as is_weak
+    from aggregated as a
+    left join weak_types as w on w.identifier_type = a.identifier_type
+    left join merged_by_review as m on m.identifier_type = a.identifier_type and m.identifier_value = a.identifier_value
 )
 
 select * from final

@@ -4,9 +4,11 @@
 -- alone; otherwise, and among the namers of profiles that merge, the identifier seen
 -- first (ties: strongest type, then value). So an id stays the same when data adds
 -- identifiers, and a merge keeps the id of the older profile.
--- component_key names the component a limit split the node's profile out of (null when
--- the profile is the whole component): the next incremental build resolves the whole
--- component again when any of it changes, since the split depends on all of it.
+-- component_key names the component (int_identity__components) the rules divided the
+-- node's profile out of (null when the profile is the whole component): the next
+-- incremental build resolves the whole component again when any of it changes, since
+-- the division depends on all of it. A weak identifier that links no one
+-- (int_identity__bridges) has a row with no profile.
 
 -- depends_on: {{ ref('int_identity__region_identifiers') }}
 
@@ -59,12 +61,15 @@ anchors as (
 ),
 
 split_keys as (
-    -- a split component's smallest node is the same in any build that resolves it whole
+    -- a divided component's smallest node is the same in any build that resolves it whole:
+    -- split by a limit, by weak identifiers that link only with evidence, or holding a
+    -- weak identifier that links no one
     select c.node_id, {{ identifier_key('n.identifier_type', 'n.identifier_value', 'cmp_') }} as component_key
     from {{ ref('int_identity__components') }} as c
-    inner join {{ ref('int_identity__components_limited') }} as l on l.node_id = c.node_id
+    inner join {{ ref('int_identity__components_confirmed') }} as d on d.node_id = c.node_id
+    left join {{ ref('int_identity__components_limited') }} as l on l.node_id = c.node_id
     inner join {{ ref('int_identity__nodes') }} as n on n.node_id = c.component_id
-    where l.was_split
+    where d.divided or l.divided
 ),
 
 -- what a split did to the node: a seed (a profile held back whole is one seed, shown on
@@ -83,17 +88,42 @@ split_hits as (
     where was_split and best_seed_count > 1
 ),
 
-final as (
+-- a weak identifier that no evidence lets join the groups it is beside (one verdict per
+-- weak group, shown on each of its identifiers)
+bridge_hits as (
+    select distinct g.node_id, b.rule, b.detail
+    from {{ ref('int_identity__bridges') }} as b
+    inner join {{ ref('int_identity__groups') }} as g on g.group_id = b.weak_group_id
+    where b.rule = 'unconfirmed'
+),
+
+resolved as (
     select
         r.node_id,
         a.profile_id,
         k.component_key,
-        h.split_rule,
-        h.split_detail
+        coalesce(h.split_rule, b.rule) as split_rule,
+        coalesce(h.split_detail, b.detail) as split_detail
     from ranked as r
     inner join anchors as a on a.component_id = r.component_id
     left join split_keys as k on k.node_id = r.node_id
     left join split_hits as h on h.node_id = r.node_id
+    left join bridge_hits as b on b.node_id = r.node_id
+),
+
+-- weak identifiers with no home: on record, in no profile
+unlinked as (
+    select d.node_id, cast(null as {{ dbt.type_string() }}) as profile_id, k.component_key, b.rule, b.detail
+    from {{ ref('int_identity__components_confirmed') }} as d
+    inner join split_keys as k on k.node_id = d.node_id
+    inner join bridge_hits as b on b.node_id = d.node_id
+    where d.component_id is null
+),
+
+final as (
+    select * from resolved
+    union all
+    select * from unlinked
 )
 
 select * from final
