@@ -16,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from cdp.publish import PUBLISHED_NAME, published_dir
 from cdp.settings import load_settings
 from orchestration.dbt import build_inputs
-from orchestration.dbt.identity_report import identity_metadata
+from orchestration.dbt.identity_report import identity_metadata, profiles_at_a_cap
 from orchestration.dbt.segment_report import segment_metadata
 from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_project
 from orchestration.pools import WAREHOUSE_POOL
@@ -29,6 +29,8 @@ REPORTS = {
     ),
     dg.AssetKey(["cdp", "segments"]): lambda settings: segment_metadata(settings.warehouse),
 }
+# Metadata added to a failed check, by the part of its name that says what it checks.
+CHECK_REPORTS = {"identity_cap_reached": lambda settings: profiles_at_a_cap(settings.warehouse)}
 LAYER_GROUPS = {"staging": "staging", "intermediate": "identity", "marts": "marts"}
 
 
@@ -99,6 +101,14 @@ def _as_asset_event(context: AssetExecutionContext, event):
         return dg.AssetCheckResult(asset_key=event.asset_key, check_name=event.check_name, passed=event.passed,
                                    severity=event.severity, metadata=event.metadata)
     return event
+
+
+def _with_check_report(event: dg.AssetCheckResult, settings) -> dg.AssetCheckResult:
+    """A failed check with what its report adds (the profiles a cap warning is about)."""
+    report = next((make for part, make in CHECK_REPORTS.items() if part in (event.check_name or "")), None)
+    if event.passed or report is None:
+        return event
+    return event._replace(metadata={**event.metadata, **report(settings)})
 
 
 def _left_alone(assets_def: dg.AssetsDefinition) -> list[dg.AssetKey]:
@@ -183,6 +193,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         if whole_project and not clock_only:
             build_inputs.record_full_build(settings.warehouse, inputs, definition, context.run_id)
         for event in held:
+            if isinstance(event, dg.AssetCheckResult):
+                yield _with_check_report(event, settings)
+                continue
             report = REPORTS.get(context.asset_key_for_output(event.output_name)) if isinstance(event, dg.Output) else None
             yield event.with_metadata({**event.metadata, **report(settings)}) if report else event
 

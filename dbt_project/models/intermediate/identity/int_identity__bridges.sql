@@ -10,12 +10,15 @@
 -- home, and links no one else:
 -- 1. the one group it was in a profile with in the last build (a conflict does not move
 --    an established identifier);
--- 2. else the one group holding an account (a type with max_per_profile, such as a user
---    id): the family computer stays with the member who logs in on it;
--- 3. else, when no group holds an account, the one group with a name: the number on a
---    named contact and on a loyalty card with nothing else on it stays with the contact.
--- With no home it is in no profile. A weak group beside one group only joins it (no rule).
+-- 2. else the one group whose account (a type with max_per_profile, such as a user id)
+--    is on a record with it: the family computer stays with the member who logs in on it;
+-- 3. else, when no account is on a record with it, the one group with a name: the number
+--    on a named contact and on a loyalty card with nothing else on it stays with the contact.
+-- A reviewed merge (identity.overrides) of it with a strong identifier takes the place of
+-- a home. With no home it is in no profile. A weak group beside one group only joins it.
 -- is_linked marks the rows int_identity__components_confirmed links.
+
+-- depends_on: {{ ref('int_identity__region_identifiers') }}
 
 with
 
@@ -27,16 +30,39 @@ nodes as (
     select * from {{ ref('int_identity__nodes') }}
 ),
 
--- a weak node's neighbours that are not weak are the anchors of its records
+account_types as (
+    select identifier_type from {{ ref('stg_cdp__identifier_types') }} where max_per_profile is not null
+),
+
+-- a weak node's neighbours that are not weak are the anchors of its records: an account
+-- there (a user id) logged in on the browser, or was given with the phone
 beside as (
-    select distinct w.group_id as weak_group_id, s.group_id
+    select
+        w.group_id as weak_group_id,
+        s.group_id,
+        max(case when t.identifier_type is not null then 1 else 0 end) as has_account
     from {{ ref('int_identity__edges') }} as e
     inner join groups as w on w.node_id = e.node_id and w.is_weak
     inner join groups as s on s.node_id = e.neighbour_id and not s.is_weak
+    inner join nodes as n on n.node_id = e.neighbour_id
+    left join account_types as t on t.identifier_type = n.identifier_type
+    group by w.group_id, s.group_id
 ),
 
 bridging as (
     select weak_group_id from beside group by weak_group_id having count(*) > 1
+),
+
+-- identity.overrides: a reviewed merge of a weak identifier with a strong one links their
+-- groups whatever the evidence, and in place of a home
+reviewed as (
+    select distinct w.group_id as weak_group_id, g.group_id
+    from {{ ref('stg_cdp__identity_overrides') }} as o
+    inner join nodes as a on a.identifier_type = o.type_a and a.identifier_value = o.value_a
+    inner join nodes as b on b.identifier_type = o.type_b and b.identifier_value = o.value_b
+    inner join groups as w on w.node_id in (a.node_id, b.node_id) and w.is_weak
+    inner join groups as g on g.node_id in (a.node_id, b.node_id) and not g.is_weak
+    where o.action = 'merge'
 ),
 
 -- the records anchored in a group: a weak group's own records hold weak identifiers alone
@@ -66,14 +92,6 @@ group_names as (
     from group_records as r
     inner join record_names as n on n.source = r.source and n.record_key = r.record_key
     where n.full_name is not null
-),
-
-accounts as (
-    select distinct g.group_id
-    from groups as g
-    inner join nodes as n on n.node_id = g.node_id
-    inner join {{ ref('stg_cdp__identifier_types') }} as t on t.identifier_type = n.identifier_type
-    where t.max_per_profile is not null and not g.is_weak
 ),
 
 -- each identifier's profile in the last build: a weak group keeps to the group it shared one with
@@ -108,12 +126,13 @@ sides as (
         b.weak_group_id,
         b.group_id,
         coalesce(n.names, 0) as names,
-        case when a.group_id is null then 0 else 1 end as has_account,
-        case when w.group_id is null then 0 else 1 end as was_with
+        b.has_account,
+        case when w.group_id is null then 0 else 1 end as was_with,
+        case when r.group_id is null then 0 else 1 end as is_reviewed
     from beside as b
     inner join bridging as x on x.weak_group_id = b.weak_group_id
+    left join reviewed as r on r.weak_group_id = b.weak_group_id and r.group_id = b.group_id
     left join group_name_counts as n on n.group_id = b.group_id
-    left join accounts as a on a.group_id = b.group_id
     left join were_with as w on w.weak_group_id = b.weak_group_id and w.group_id = b.group_id
 ),
 
@@ -140,6 +159,7 @@ verdicts as (
         sum(case when s.names > 0 then 1 else 0 end) as named,
         sum(s.has_account) as accounts,
         sum(s.was_with) as was_with,
+        sum(s.is_reviewed) as reviewed,
         coalesce(max(n.distinct_names), 0) as distinct_names
     from sides as s
     left join names_seen as n on n.weak_group_id = s.weak_group_id
@@ -152,6 +172,7 @@ judged as (
         v.unnamed = 0 and v.distinct_names = 1 as confirmed,
         case
             when v.unnamed = 0 and v.distinct_names = 1 then null
+            when v.reviewed > 0 then 'reviewed'
             when v.was_with = 1 then 'was_with'
             when v.accounts = 1 then 'account'
             when v.accounts = 0 and v.named = 1 then 'name'
@@ -165,6 +186,7 @@ bridged as (
         s.group_id,
         j.confirmed,
         j.confirmed
+            or (j.home = 'reviewed' and s.is_reviewed = 1)
             or (j.home = 'was_with' and s.was_with = 1)
             or (j.home = 'account' and s.has_account = 1)
             or (j.home = 'name' and s.names > 0)
@@ -176,6 +198,7 @@ bridged as (
                     case when j.distinct_names > 1 then ' seen with ' || cast(j.distinct_names as varchar) || ' different full names' else '' end
                     || case when j.unnamed > 0 then ', ' || cast(j.unnamed as varchar) || ' of them with no name to confirm it' else '' end
                     || case j.home
+                        when 'reviewed' then '; linked as identity.overrides merges it, to no others'
                         when 'was_with' then '; kept with the identifiers it was with, linking no others'
                         when 'account' then '; kept with the one account seen with it, linking no others'
                         when 'name' then '; kept with the one name seen with it, linking no others'

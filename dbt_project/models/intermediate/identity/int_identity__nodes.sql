@@ -1,9 +1,10 @@
--- The identifiers that may link records: valid, not blocked, not shared; on an
+-- The identifiers that may link records: valid, not blocked, not shared (unless a reviewed
+-- merge in identity.overrides names them); on an
 -- incremental build, the region's (int_identity__region_identifiers). node_id is an
 -- integer for cheap joins in the component rounds; it is local to one build, numbered in
 -- the same order a full build would number them. is_weak: of a weak type (a phone, a
 -- browser), which links otherwise separate groups of identifiers only with evidence
--- (int_identity__bridges), unless a reviewed merge names it: then it counts as strong.
+-- (int_identity__bridges).
 -- Strongest types get the smallest ids: a record's star is centred on its strongest
 -- identifier, so its centre is also its smallest node and the component rounds finish
 -- most of the graph in their first round (1M people: one round instead of two).
@@ -16,14 +17,22 @@ screened as (
 ),
 
 shared as (
-    select distinct identifier_type, identifier_value from {{ ref('int_identity__shared_identifiers') }}
+    select distinct identifier_type, identifier_value from {{ ref('int_identity__shared_identifiers') }} where rule = 'shared'
+),
+
+-- identity.overrides: a reviewed merge names identifiers that link, shared or not
+merged_by_review as (
+    select type_a as identifier_type, value_a as identifier_value from {{ ref('stg_cdp__identity_overrides') }} where action = 'merge'
+    union
+    select type_b, value_b from {{ ref('stg_cdp__identity_overrides') }} where action = 'merge'
 ),
 
 linkable as (
     select s.*
     from screened as s
     left join shared as x on x.identifier_type = s.identifier_type and x.identifier_value = s.identifier_value
-    where x.identifier_value is null
+    left join merged_by_review as m on m.identifier_type = s.identifier_type and m.identifier_value = s.identifier_value
+    where x.identifier_value is null or m.identifier_value is not null
 ),
 
 -- per source first, so the sources an identifier was seen in come from this one scan of
@@ -58,21 +67,13 @@ weak_types as (
     select identifier_type from {{ ref('stg_cdp__identifier_types') }} where weak
 ),
 
--- identity.overrides: a reviewed merge is evidence enough for the identifiers it names
-merged_by_review as (
-    select type_a as identifier_type, value_a as identifier_value from {{ ref('stg_cdp__identity_overrides') }} where action = 'merge'
-    union
-    select type_b, value_b from {{ ref('stg_cdp__identity_overrides') }} where action = 'merge'
-),
-
 final as (
     select
         row_number() over (order by a.priority, a.identifier_type, a.identifier_value) as node_id,
         a.*,
-        w.identifier_type is not null and m.identifier_value is null as is_weak
+        w.identifier_type is not null as is_weak
     from aggregated as a
     left join weak_types as w on w.identifier_type = a.identifier_type
-    left join merged_by_review as m on m.identifier_type = a.identifier_type and m.identifier_value = a.identifier_value
 )
 
 select * from final

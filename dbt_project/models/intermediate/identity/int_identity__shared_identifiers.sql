@@ -1,7 +1,14 @@
 -- Identifiers that sit beside too many distinct stronger identifiers to belong to one
 -- person: a household landline beside three people's emails, a kiosk browser beside
--- four user ids. They stay on record but never link profiles. (What evidence a weak
--- identifier within the limits needs to link is int_identity__bridges'.)
+-- four user ids. They stay on record but never link profiles (rule shared). (What
+-- evidence a weak identifier within the limits needs to link is int_identity__bridges'.)
+--
+-- A conflict does not move an established identifier: one that was in a profile in the
+-- last build stays linkable (rule kept_on_profile) when the rules keep the rest apart
+-- without it. A weak one then links no group it was not with (int_identity__bridges),
+-- and one over the limit of a type with max_per_profile is kept on its profile by the
+-- limit split (int_identity__limit_seeds): the second user id that typed Pia's email
+-- leaves Pia's email, its tickets and its emails on Pia's profile.
 --
 -- Kept between builds: an incremental build judges again only the changed identifiers
 -- (int_identity__changed_identifiers), from every record that holds one.
@@ -10,7 +17,9 @@
     incremental_strategy='append',
     pre_hook="{{ identity_replace_rows(['identifier_type', 'identifier_value'], ref('int_identity__changed_identifiers')) }}",
 ) }}
+-- depends_on: {{ ref('int_identity__landed_assignments') }}
 {%- set incremental = identity_is_incremental() %}
+{%- set kept_assignments = identity_kept_relation('int_identity__nodes_assigned') if execute and not incremental else none %}
 
 with
 
@@ -61,20 +70,55 @@ counted as (
     group by identifier_type, identifier_value, limit_type
 ),
 
+types as (
+    select * from {{ ref('stg_cdp__identifier_types') }}
+),
+
+-- each identifier's profile in the last build: of a changed identifier, which landed since
+last_profiles as (
+    {% if incremental %}
+    select identifier_type, identifier_value, profile_id from {{ ref('int_identity__landed_assignments') }}
+    {% elif kept_assignments is not none %}
+    select identifier_type, identifier_value, profile_id from {{ kept_assignments }}
+    {% else %}
+    select identifier_type, identifier_value, profile_id from ({{ identity_no_assignments() }}) as none_yet
+    {% endif %}
+),
+
 over_limit as (
     select
-        'shared' as rule,
         c.identifier_type,
         c.identifier_value,
         'seen beside ' || cast(c.distinct_neighbours as varchar) || ' distinct ' || c.limit_type
-            || ' values (limit ' || cast(l.shared_limit as varchar) || ')' as detail
+            || ' values (limit ' || cast(l.shared_limit as varchar) || ')' as detail,
+        -- the rules keep the rest apart without it: it is weak, or a split keeps the values apart
+        case when p.profile_id is not null and (coalesce(t.weak, false) or m.max_per_profile is not null) then 1 else 0 end as keepable
     from counted as c
     inner join limits as l on l.limit_type = c.limit_type
+    inner join types as m on m.identifier_type = c.limit_type
+    left join types as t on t.identifier_type = c.identifier_type
+    left join last_profiles as p on p.identifier_type = c.identifier_type and p.identifier_value = c.identifier_value
     where c.distinct_neighbours > l.shared_limit
 ),
 
+-- kept only when every limit it is over allows it
+verdicts as (
+    select
+        identifier_type,
+        identifier_value,
+        case when min(keepable) = 1 then 'kept_on_profile' else 'shared' end as rule
+    from over_limit
+    group by identifier_type, identifier_value
+),
+
 judged as (
-    select * from over_limit
+    select
+        v.rule,
+        o.identifier_type,
+        o.identifier_value,
+        o.detail || case when v.rule = 'kept_on_profile' then ': kept on the profile it was on' else '' end as detail
+    from over_limit as o
+    inner join verdicts as v on v.identifier_type = o.identifier_type and v.identifier_value = o.identifier_value
 ),
 
 final as (
