@@ -37,7 +37,7 @@ def test_a_known_visitors_browser_seen_with_a_new_user_id_keeps_its_profile_and_
     assert workspace.query("select distinct profile_id from cdp.events where message_id in ('m1', 'm2', 'm4')") == [(ann,)]
     assert workspace.query(
         "select rule, detail from cdp.identity_rule_hits where identifier_value = 'a1' order by rule"
-    ) == [("kept_on_profile", "seen beside 2 distinct user_id values (limit 1): kept on the profile it was on"),
+    ) == [("kept_on_profile", "seen beside 2 distinct user_id values (limit 1): linked before, kept where it was"),
           ("unconfirmed", "weak: would join 2 groups of identifiers seen with 2 different full names; "
                           "kept with the identifiers it was with, linking no others")]
 
@@ -76,7 +76,7 @@ def test_a_conflicting_identify_leaves_the_established_email_where_it_was(tmp_pa
     assert workspace.scalar("select count(*) from cdp.profile_merges") == 0
     assert workspace.query(
         "select rule, detail from cdp.identity_rule_hits where identifier_value = 'pia@mail.org'"
-    ) == [("kept_on_profile", "seen beside 2 distinct user_id values (limit 1): kept on the profile it was on")]
+    ) == [("kept_on_profile", "seen beside 2 distinct user_id values (limit 1): linked before, kept where it was")]
 
     # the same day rebuilt from all history ends the same
     assert rebuilt.cdp("run", "--full-refresh").returncode == 0

@@ -46,6 +46,7 @@ beside as (
     inner join groups as s on s.node_id = e.neighbour_id and not s.is_weak
     inner join nodes as n on n.node_id = e.neighbour_id
     left join account_types as t on t.identifier_type = n.identifier_type
+    where e.is_weak and not e.neighbour_is_weak
     group by w.group_id, s.group_id
 ),
 

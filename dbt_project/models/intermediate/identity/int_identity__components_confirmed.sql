@@ -1,9 +1,10 @@
--- Each node's component once weak identifiers link only what evidence confirms: in a
--- judged component, its groups (int_identity__groups) joined by the weak groups that
--- int_identity__bridges links; every other component as it is. component_id is the
--- smallest node of the component, as in int_identity__components. A weak group with no
--- home is in none (component_id null). divided: the node's component
--- (int_identity__components) holds more than one of these, or a node in none.
+-- The nodes of the judged components (int_identity__judged_components), each with its
+-- component once weak identifiers link only what evidence confirms: its group
+-- (int_identity__groups) joined by the weak groups int_identity__bridges links.
+-- component_id is the smallest node of the component, as in int_identity__components;
+-- a weak group with no home is in none (component_id null). divided: the node's
+-- component in int_identity__components holds more than one of these, or a node in none.
+-- Every other node keeps its component (the identity_confirmed_components macro).
 {{ config(post_hook="{{ drop_component_work_tables() }}") }}
 
 {%- set units -%}
@@ -44,13 +45,9 @@ confirmed as (
     select
         c.node_id,
         c.component_id as candidate_id,
-        case
-            when g.node_id is null then c.component_id
-            when u.weak_group_id is not null then null
-            else l.label
-        end as component_id
-    from components as c
-    left join groups as g on g.node_id = c.node_id
+        case when u.weak_group_id is not null then null else l.label end as component_id
+    from groups as g
+    inner join components as c on c.node_id = g.node_id
     left join unit_labels as l on l.node_id = g.group_id
     left join unlinked as u on u.weak_group_id = g.group_id
 ),
@@ -58,7 +55,6 @@ confirmed as (
 divided as (
     select candidate_id
     from confirmed
-    where candidate_id in (select component_id from {{ ref('int_identity__judged_components') }})
     group by candidate_id
     having min(component_id) <> max(component_id) or count(component_id) < count(*)
 ),

@@ -11,8 +11,8 @@
     (
         select e.node_id, e.neighbour_id
         from {{ ref('int_identity__edges') }} as e
-        inner join {{ ref('int_identity__components_confirmed') }} as c on c.node_id = e.node_id
-        inner join {{ ref('int_identity__components_confirmed') }} as d on d.node_id = e.neighbour_id
+        inner join {{ identity_confirmed_components() }} as c on c.node_id = e.node_id
+        inner join {{ identity_confirmed_components() }} as d on d.node_id = e.neighbour_id
         where c.component_id in (select component_id from {{ ref('int_identity__limit_seeds') }})
             and d.component_id = c.component_id
     )
@@ -24,7 +24,7 @@ with
 -- the components weak identifiers link only with evidence; a weak identifier in none
 -- has no profile (int_identity__nodes_resolved)
 components as (
-    select * from {{ ref('int_identity__components_confirmed') }} where component_id is not null
+    select * from {{ identity_confirmed_components() }} as c where component_id is not null
 ),
 
 seeds as (

@@ -17,9 +17,7 @@
         select e.node_id, e.neighbour_id
         from {{ ref('int_identity__edges') }} as e
         inner join {{ judged_nodes }} as j on j.node_id = e.node_id
-        inner join {{ ref('int_identity__nodes') }} as a on a.node_id = e.node_id
-        inner join {{ ref('int_identity__nodes') }} as b on b.node_id = e.neighbour_id
-        where a.is_weak = b.is_weak
+        where e.is_weak = e.neighbour_is_weak
     )
 {%- endset %}
 {%- set labels = connected_components(judged_nodes, same_kind_edges) %}

@@ -7,23 +7,13 @@
 -- so the strong neighbours of a weak identifier are the anchors of its records.
 with
 
-edges as (
-    select * from {{ ref('int_identity__edges') }}
-),
-
-nodes as (
-    select * from {{ ref('int_identity__nodes') }}
-),
-
 bridging as (
-    select e.node_id
-    from edges as e
-    inner join nodes as a on a.node_id = e.node_id
-    inner join nodes as b on b.node_id = e.neighbour_id
-    where a.is_weak
-    group by e.node_id
-    having count(distinct case when not b.is_weak then b.node_id end) > 1
-        or count(case when b.is_weak then 1 end) > 0
+    select node_id
+    from {{ ref('int_identity__edges') }}
+    where is_weak
+    group by node_id
+    having count(distinct case when not neighbour_is_weak then neighbour_id end) > 1
+        or max(case when neighbour_is_weak then 1 else 0 end) = 1
 ),
 
 final as (

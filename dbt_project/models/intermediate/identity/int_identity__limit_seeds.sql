@@ -29,7 +29,7 @@ nodes as (
 
 -- the components weak identifiers link only with evidence (int_identity__components_confirmed)
 components as (
-    select node_id, component_id from {{ ref('int_identity__components_confirmed') }} where component_id is not null
+    select node_id, component_id from {{ identity_confirmed_components() }} as c where component_id is not null
 ),
 
 limits as (

@@ -125,10 +125,10 @@ split_keys as (
     -- weak identifier that links no one
     select c.node_id, {{ identifier_key('n.identifier_type', 'n.identifier_value', 'cmp_') }} as component_key
     from {{ ref('int_identity__components') }} as c
-    inner join {{ ref('int_identity__components_confirmed') }} as d on d.node_id = c.node_id
+    left join {{ ref('int_identity__components_confirmed') }} as d on d.node_id = c.node_id
     left join {{ ref('int_identity__components_limited') }} as l on l.node_id = c.node_id
     inner join {{ ref('int_identity__nodes') }} as n on n.node_id = c.component_id
-    where d.divided or l.divided
+    where coalesce(d.divided, false) or coalesce(l.divided, false)
 ),
 
 -- what a split did to the node: a seed (a profile held back whole is one seed, shown on

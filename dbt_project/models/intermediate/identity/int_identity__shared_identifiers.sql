@@ -3,8 +3,9 @@
 -- four user ids. They stay on record but never link profiles (rule shared). (What
 -- evidence a weak identifier within the limits needs to link is int_identity__bridges'.)
 --
--- A conflict does not move an established identifier: one that was in a profile in the
--- last build stays linkable (rule kept_on_profile) when the rules keep the rest apart
+-- A conflict does not move an established identifier: one the last build linked (it has a
+-- row in int_identity__nodes_assigned, a profile or, a weak one that links no one, none)
+-- stays linkable (rule kept_on_profile) when the rules keep the rest apart
 -- without it. A weak one then links no group it was not with (int_identity__bridges),
 -- and one over the limit of a type with max_per_profile is kept on its profile by the
 -- limit split (int_identity__limit_seeds): the second user id that typed Pia's email
@@ -92,7 +93,7 @@ over_limit as (
         'seen beside ' || cast(c.distinct_neighbours as varchar) || ' distinct ' || c.limit_type
             || ' values (limit ' || cast(l.shared_limit as varchar) || ')' as detail,
         -- the rules keep the rest apart without it: it is weak, or a split keeps the values apart
-        case when p.profile_id is not null and (coalesce(t.weak, false) or m.max_per_profile is not null) then 1 else 0 end as keepable
+        case when p.identifier_value is not null and (coalesce(t.weak, false) or m.max_per_profile is not null) then 1 else 0 end as keepable
     from counted as c
     inner join limits as l on l.limit_type = c.limit_type
     inner join types as m on m.identifier_type = c.limit_type
@@ -116,7 +117,7 @@ judged as (
         v.rule,
         o.identifier_type,
         o.identifier_value,
-        o.detail || case when v.rule = 'kept_on_profile' then ': kept on the profile it was on' else '' end as detail
+        o.detail || case when v.rule = 'kept_on_profile' then ': linked before, kept where it was' else '' end as detail
     from over_limit as o
     inner join verdicts as v on v.identifier_type = o.identifier_type and v.identifier_value = o.identifier_value
 ),
