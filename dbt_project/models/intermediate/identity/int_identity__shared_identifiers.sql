@@ -18,9 +18,9 @@
     incremental_strategy='append',
     pre_hook="{{ identity_replace_rows(['identifier_type', 'identifier_value'], ref('int_identity__changed_identifiers')) }}",
 ) }}
--- depends_on: {{ ref('int_identity__landed_assignments') }}
 {%- set incremental = identity_is_incremental() %}
-{%- set kept_assignments = identity_kept_relation('int_identity__nodes_assigned') if execute and not incremental else none %}
+{#- read by name, before this build replaces it: a ref would be a cycle -#}
+{%- set kept_assignments = identity_kept_relation('int_identity__nodes_assigned') if execute else none %}
 
 with
 
@@ -75,11 +75,10 @@ types as (
     select * from {{ ref('stg_cdp__identifier_types') }}
 ),
 
--- each identifier's profile in the last build: of a changed identifier, which landed since
+-- each identifier's row in the last build, looked up for the few over a limit (a changed
+-- identifier may be an old one, on a record that changed)
 last_profiles as (
-    {% if incremental %}
-    select identifier_type, identifier_value, profile_id from {{ ref('int_identity__landed_assignments') }}
-    {% elif kept_assignments is not none %}
+    {% if kept_assignments is not none %}
     select identifier_type, identifier_value, profile_id from {{ kept_assignments }}
     {% else %}
     select identifier_type, identifier_value, profile_id from ({{ identity_no_assignments() }}) as none_yet
