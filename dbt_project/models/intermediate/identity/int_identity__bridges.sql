@@ -161,6 +161,10 @@ verdicts as (
         sum(s.has_account) as accounts,
         sum(s.was_with) as was_with,
         sum(s.is_reviewed) as reviewed,
+        -- the one account beside it, and the one named group, whichever the home is: when
+        -- the group it was with is one of them, that says why (the same in any build)
+        max(s.was_with * s.has_account) as was_with_account,
+        max(case when s.names > 0 then s.was_with else 0 end) as was_with_name,
         coalesce(max(n.distinct_names), 0) as distinct_names
     from sides as s
     left join names_seen as n on n.weak_group_id = s.weak_group_id
@@ -177,7 +181,14 @@ judged as (
             when v.was_with = 1 then 'was_with'
             when v.accounts = 1 then 'account'
             when v.accounts = 0 and v.named = 1 then 'name'
-        end as home
+        end as home,
+        case
+            when v.reviewed > 0 then 'reviewed'
+            when v.was_with = 1 and not (v.accounts = 1 and v.was_with_account = 1)
+                and not (v.accounts = 0 and v.named = 1 and v.was_with_name = 1) then 'was_with'
+            when v.accounts = 1 then 'account'
+            when v.accounts = 0 and v.named = 1 then 'name'
+        end as home_reason
     from verdicts as v
 ),
 
@@ -198,7 +209,7 @@ bridged as (
                else
                     case when j.distinct_names > 1 then ' seen with ' || cast(j.distinct_names as varchar) || ' different full names' else '' end
                     || case when j.unnamed > 0 then ', ' || cast(j.unnamed as varchar) || ' of them with no name to confirm it' else '' end
-                    || case j.home
+                    || case j.home_reason
                         when 'reviewed' then '; linked as identity.overrides merges it, to no others'
                         when 'was_with' then '; kept with the identifiers it was with, linking no others'
                         when 'account' then '; kept with the one account seen with it, linking no others'
