@@ -4,7 +4,8 @@
 --
 -- Absent evidence is not agreement: a weak group joins the groups beside it only when
 -- each of them has a full name on its records and all those names, and any on the weak
--- group's own records, are one (confirmed). Otherwise (unconfirmed: a landline on Jon's
+-- group's own records, are one (confirmed). When two or more have a name, all one, and
+-- others none, it joins the named ones only. Otherwise (unconfirmed: a landline on Jon's
 -- contact and on Pia's loyalty card, which carries no name; a family computer one member
 -- logs in on and two others use with their email alone) it joins at most one group, its
 -- home, and links no one else:
@@ -175,15 +176,18 @@ judged as (
     select
         v.*,
         v.unnamed = 0 and v.distinct_names = 1 as confirmed,
+        -- two or more groups with a name, one name on all: those are one person
+        v.named > 1 and v.distinct_names = 1 as named_agree,
         case
-            when v.unnamed = 0 and v.distinct_names = 1 then null
             when v.reviewed > 0 then 'reviewed'
+            when v.named > 1 and v.distinct_names = 1 then null
             when v.was_with = 1 then 'was_with'
             when v.accounts = 1 then 'account'
             when v.accounts = 0 and v.named = 1 then 'name'
         end as home,
         case
             when v.reviewed > 0 then 'reviewed'
+            when v.named > 1 and v.distinct_names = 1 then null
             when v.was_with = 1 and not (v.accounts = 1 and v.was_with_account = 1)
                 and not (v.accounts = 0 and v.named = 1 and v.was_with_name = 1) then 'was_with'
             when v.accounts = 1 then 'account'
@@ -197,7 +201,7 @@ bridged as (
         s.weak_group_id,
         s.group_id,
         j.confirmed,
-        j.confirmed
+        (j.named_agree and s.names > 0)
             or (j.home = 'reviewed' and s.is_reviewed = 1)
             or (j.home = 'was_with' and s.was_with = 1)
             or (j.home = 'account' and s.has_account = 1)
@@ -209,6 +213,8 @@ bridged as (
                else
                     case when j.distinct_names > 1 then ' seen with ' || cast(j.distinct_names as varchar) || ' different full names' else '' end
                     || case when j.unnamed > 0 then ', ' || cast(j.unnamed as varchar) || ' of them with no name to confirm it' else '' end
+                    || case when j.named_agree then '; joins the ' || cast(j.named as varchar)
+                        || ' with a name, one full name on each, and no other' else '' end
                     || case j.home_reason
                         when 'reviewed' then '; linked as identity.overrides merges it, to no others'
                         when 'was_with' then '; kept with the identifiers it was with, linking no others'
