@@ -8,7 +8,7 @@ import yaml
 
 from tests.conftest import make_workspace, shipped_config
 from tests.test_identity_limits import identify
-from tests.test_profile_merges import profile_of, write_events
+from tests.test_profile_merges import CONTACTS, profile_of, write_csv, write_events
 
 
 def named(event: dict, first: str, last: str) -> dict:
@@ -34,11 +34,7 @@ def family_computer_and_laptop() -> list[dict]:
 def test_a_shared_browser_joins_no_one_and_the_review_queue_settles_it(tmp_path):
     workspace = make_workspace(tmp_path)
     write_events(workspace, "day1.jsonl", family_computer_and_laptop())
-    (workspace.landing / "crm").mkdir(parents=True)
-    (workspace.landing / "crm" / "contacts.csv").write_text(
-        "contact_id,email,phone,first_name,last_name,company,job_title,lifecycle_stage,updated_at\n"
-        "c1,ann@work.io,,Ann,Lee,,,lead,2026-01-01T00:00:00Z\n"
-    )
+    write_csv(workspace, "crm/contacts.csv", CONTACTS, ["c1,ann@work.io,,Ann,Lee,,,lead,2026-01-01T00:00:00Z"])
     assert workspace.cdp("run").returncode == 0
 
     jon, pia, tom = (profile_of(workspace, email) for email in ("jon@mail.org", "pia@mail.org", "tom@mail.org"))
@@ -89,14 +85,11 @@ def test_a_value_from_data_stays_one_quoted_string_in_the_review_queue(tmp_path)
 
 def test_an_existing_warehouse_splits_a_household_on_the_next_run(tmp_path):
     workspace = make_workspace(tmp_path)
-    (workspace.landing / "crm").mkdir(parents=True)
-    (workspace.landing / "crm" / "contacts.csv").write_text(
-        "contact_id,email,phone,first_name,last_name,company,job_title,lifecycle_stage,updated_at\n"
-        "c1,jon@mail.org,(303) 555-0142,Jon,Silva,,,lead,2026-01-01T00:00:00Z\n"
-        "c2,pia@mail.org,(303) 555-0142,Pia,Tanaka,,,lead,2026-01-01T00:00:00Z\n"
-    )
-    (workspace.landing / "pos").mkdir(parents=True)
-    (workspace.landing / "pos" / "loyalty_members.csv").write_text("loyalty_id,email,phone\nL1,,303-555-0142\n")
+    write_csv(workspace, "crm/contacts.csv", CONTACTS, [
+        "c1,jon@mail.org,(303) 555-0142,Jon,Silva,,,lead,2026-01-01T00:00:00Z",
+        "c2,pia@mail.org,(303) 555-0142,Pia,Tanaka,,,lead,2026-01-01T00:00:00Z",
+    ])
+    write_csv(workspace, "pos/loyalty_members.csv", "loyalty_id,email,phone", ["L1,,303-555-0142"])
     # a warehouse built by rules that took any shared phone as a link
     config = shipped_config()
     config["identity"]["identifier_types"]["phone"]["weak"] = False

@@ -7,7 +7,7 @@ import yaml
 
 from cdp.config import ConfigError, parse_config
 from tests.conftest import make_workspace, shipped_config
-from tests.test_profile_merges import profile_of, write_events
+from tests.test_profile_merges import CONTACTS, profile_of, write_csv, write_events
 
 
 def identify(message_id: str, anonymous_id: str, user_id: str | None = None, email: str | None = None) -> dict:
@@ -95,27 +95,23 @@ def test_reviewed_overrides_split_and_merge_on_the_next_run(tmp_path):
 
 def test_a_phone_joins_people_only_when_a_name_agrees_on_each_side(tmp_path):
     workspace = make_workspace(tmp_path)
-    (workspace.landing / "crm").mkdir(parents=True)
-    (workspace.landing / "crm" / "contacts.csv").write_text(
-        "contact_id,email,phone,first_name,last_name,company,job_title,lifecycle_stage,updated_at\n"
-        "c1,ann@mail.org,(212) 555-0101,Ann,Lee,,,lead,2026-01-01T00:00:00Z\n"
+    write_csv(workspace, "crm/contacts.csv", CONTACTS, [
+        "c1,ann@mail.org,(212) 555-0101,Ann,Lee,,,lead,2026-01-01T00:00:00Z",
         # one number, two names: a household line
-        "c2,bo@mail.org,(917) 555-0123,Bo,Kim,,,lead,2026-01-01T00:00:00Z\n"
-        "c3,cy@mail.org,(917) 555-0123,Cy,Kim,,,lead,2026-01-01T00:00:00Z\n"
+        "c2,bo@mail.org,(917) 555-0123,Bo,Kim,,,lead,2026-01-01T00:00:00Z",
+        "c3,cy@mail.org,(917) 555-0123,Cy,Kim,,,lead,2026-01-01T00:00:00Z",
         # Jon's contact and Pia's loyalty card share a landline; the card has no name
-        "c4,jon@mail.org,(303) 555-0142,Jon,Silva,,,lead,2026-01-01T00:00:00Z\n"
+        "c4,jon@mail.org,(303) 555-0142,Jon,Silva,,,lead,2026-01-01T00:00:00Z",
         # Eve's second address, typed by sales with her name and her mobile
-        "c5,eve@work.io,(404) 555-0177,Eve,Ito,,,lead,2026-01-01T00:00:00Z\n"
-    )
-    (workspace.landing / "pos").mkdir(parents=True)
-    (workspace.landing / "pos" / "loyalty_members.csv").write_text(
-        "loyalty_id,email,phone\n"
-        "L1,,212-555-0101\n"  # Ann's number on a card with nothing else: no name on that side
-        "L2,,646-555-0199\n"  # two cards, one number, no name anywhere: nothing confirms
-        "L3,,646-555-0199\n"
-        "L4,,646-736-5100\n"  # a number on one card only joins nobody: it stays with the card
-        "L5,pia@mail.org,303-555-0142\n"
-    )
+        "c5,eve@work.io,(404) 555-0177,Eve,Ito,,,lead,2026-01-01T00:00:00Z",
+    ])
+    write_csv(workspace, "pos/loyalty_members.csv", "loyalty_id,email,phone", [
+        "L1,,212-555-0101",  # Ann's number on a card with nothing else: no name on that side
+        "L2,,646-555-0199",  # two cards, one number, no name anywhere: nothing confirms
+        "L3,,646-555-0199",
+        "L4,,646-736-5100",  # a number on one card only joins nobody: it stays with the card
+        "L5,pia@mail.org,303-555-0142",
+    ])
     write_events(workspace, "day1.jsonl", [
         # Eve logs in with her own address, her name and her mobile: the name agrees on both sides
         {**identify("m1", "a1", user_id="u1", email="eve@mail.org"),

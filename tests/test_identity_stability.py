@@ -8,7 +8,7 @@ import shutil
 from tests.conftest import Workspace, make_workspace
 from tests.test_identity_limits import identify
 from tests.test_incremental_build import tables
-from tests.test_profile_merges import profile_of, write_events
+from tests.test_profile_merges import CONTACTS, profile_of, write_csv, write_events
 
 
 def page(message_id: str, anonymous_id: str) -> dict:
@@ -44,19 +44,10 @@ def test_a_known_visitors_browser_seen_with_a_new_user_id_keeps_its_profile_and_
 
 def test_a_conflicting_identify_leaves_the_established_email_where_it_was(tmp_path):
     workspace = make_workspace(tmp_path)
-    (workspace.landing / "crm").mkdir(parents=True)
-    (workspace.landing / "crm" / "contacts.csv").write_text(
-        "contact_id,email,phone,first_name,last_name,company,job_title,lifecycle_stage,updated_at\n"
-        "c2,pia@mail.org,,Pia,Tanaka,,,lead,2026-01-01T00:00:00Z\n"
-    )
-    (workspace.landing / "support").mkdir(parents=True)
-    (workspace.landing / "support" / "tickets.csv").write_text(
-        "ticket_id,requester_email,subject,status,created_at\ntk1,pia@mail.org,Refund,open,2026-02-01T00:00:00Z\n"
-    )
-    (workspace.landing / "email").mkdir(parents=True)
-    (workspace.landing / "email" / "events.csv").write_text(
-        "email,campaign_id,event,ts\npia@mail.org,cmp1,open,2026-02-02T00:00:00Z\n"
-    )
+    write_csv(workspace, "crm/contacts.csv", CONTACTS, ["c2,pia@mail.org,,Pia,Tanaka,,,lead,2026-01-01T00:00:00Z"])
+    write_csv(workspace, "support/tickets.csv", "ticket_id,requester_email,subject,status,created_at",
+              ["tk1,pia@mail.org,Refund,open,2026-02-01T00:00:00Z"])
+    write_csv(workspace, "email/events.csv", "email,campaign_id,event,ts", ["pia@mail.org,cmp1,open,2026-02-02T00:00:00Z"])
     write_events(workspace, "day1.jsonl", [
         identify("m1", "pia-phone", user_id="pia1", email="pia@mail.org"),
         identify("m2", "jon-laptop", user_id="jon1", email="jon@mail.org"),

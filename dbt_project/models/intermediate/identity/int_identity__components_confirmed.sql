@@ -7,6 +7,8 @@
 -- Every other node keeps its component (the identity_confirmed_components macro).
 {{ config(post_hook="{{ drop_component_work_tables() }}") }}
 
+-- depends_on: {{ ref('int_identity__judged_components') }}
+
 {%- set units -%}
     (select distinct group_id as node_id from {{ ref('int_identity__groups') }})
 {%- endset %}
@@ -17,7 +19,7 @@
         select group_id, weak_group_id from {{ ref('int_identity__bridges') }} where is_linked
     )
 {%- endset %}
-{%- set labels = connected_components(units, links) %}
+{%- set labels = identity_judged_labels(units, links) %}
 
 with
 

@@ -20,7 +20,7 @@
         where e.is_weak = e.neighbour_is_weak
     )
 {%- endset %}
-{%- set labels = connected_components(judged_nodes, same_kind_edges) %}
+{%- set labels = identity_judged_labels(judged_nodes, same_kind_edges) %}
 
 with
 

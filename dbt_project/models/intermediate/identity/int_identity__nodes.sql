@@ -16,14 +16,12 @@ screened as (
     select * from {{ identity_observations() }} as o
 ),
 
+-- shared, unless a reviewed merge in identity.overrides names it: then it links
 shared as (
-    select distinct identifier_type, identifier_value from {{ ref('int_identity__shared_identifiers') }} where rule = 'shared'
-),
-
--- identity.overrides: a reviewed merge names identifiers that link, shared or not
-merged_by_review as (
-    select type_a as identifier_type, value_a as identifier_value from {{ ref('stg_cdp__identity_overrides') }} where action = 'merge'
-    union
+    select identifier_type, identifier_value from {{ ref('int_identity__shared_identifiers') }} where rule = 'shared'
+    except
+    select type_a, value_a from {{ ref('stg_cdp__identity_overrides') }} where action = 'merge'
+    except
     select type_b, value_b from {{ ref('stg_cdp__identity_overrides') }} where action = 'merge'
 ),
 
@@ -31,8 +29,7 @@ linkable as (
     select s.*
     from screened as s
     left join shared as x on x.identifier_type = s.identifier_type and x.identifier_value = s.identifier_value
-    left join merged_by_review as m on m.identifier_type = s.identifier_type and m.identifier_value = s.identifier_value
-    where x.identifier_value is null or m.identifier_value is not null
+    where x.identifier_value is null
 ),
 
 -- per source first, so the sources an identifier was seen in come from this one scan of

@@ -84,39 +84,36 @@ heirs as (
     where claim_rank = 1
 ),
 
--- a component going on as several profiles (a merge) keeps the id of the one seen first
--- (ties: the strongest type, then value, of the identifiers they were named after)
-inherited as (
-    select component_id, last_profile_id as profile_id
-    from (
-        select
-            *,
-            row_number() over (
-                partition by component_id order by first_seen_at, priority, identifier_type, identifier_value
-            ) as age_rank
-        from heirs
-    ) as ranked_heirs
-    where age_rank = 1
-),
-
--- a new profile is named after its identifier seen first (ties: strongest type, then value)
-firsts as (
-    select component_id, {{ identifier_key('identifier_type', 'identifier_value', 'prf_') }} as profile_id
-    from (
-        select
-            *,
-            row_number() over (
-                partition by component_id order by first_seen_at, priority, identifier_type, identifier_value
-            ) as first_rank
-        from placed
-    ) as ranked_firsts
-    where first_rank = 1
+-- a component goes on as the profile it is heir to, and as several (a merge) as the one
+-- seen first (ties: the strongest type, then value, of the identifiers they were named
+-- after); a new one is named after its identifier seen first
+named as (
+    select component_id, last_profile_id as profile_id, 0 as is_new, first_seen_at, priority, identifier_type, identifier_value
+    from heirs
+    union all
+    select
+        component_id,
+        {{ identifier_key('identifier_type', 'identifier_value', 'prf_') }},
+        1,
+        first_seen_at,
+        priority,
+        identifier_type,
+        identifier_value
+    from placed
 ),
 
 anchors as (
-    select f.component_id, coalesce(i.profile_id, f.profile_id) as profile_id
-    from firsts as f
-    left join inherited as i on i.component_id = f.component_id
+    select component_id, profile_id
+    from (
+        select
+            component_id,
+            profile_id,
+            row_number() over (
+                partition by component_id order by is_new, first_seen_at, priority, identifier_type, identifier_value
+            ) as name_rank
+        from named
+    ) as ranked_names
+    where name_rank = 1
 ),
 
 split_keys as (
