@@ -10,7 +10,8 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+from core.marts import DBT_PROJECT_DIR
+from core.settings import export_settings, load_settings
 
 
 PROJECT_FILES = ("dbt_project.yml", "models/**/*", "macros/**/*", "seeds/**/*", "tests/**/*")
@@ -65,7 +66,5 @@ def dbt_project() -> DbtProject:
 
 
 if __name__ == "__main__":  # `make setup`: parse once, with the environment `cdp` gives dbt
-    from cdp.settings import export_settings, load_settings
-
     export_settings(load_settings())
     dbt_project()

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import duckdb
 
-from cdp.activation.rows import KEYS, current_rows_sql, field_names
-from cdp.config import DestinationConfig
+from activation.rows import KEYS, current_rows_sql, field_names
+from core.config import DestinationConfig
+from core.sql import quote
 
 STATE_SCHEMA = "activation"
 
@@ -52,11 +53,11 @@ def stage_changes(con: duckdb.DuckDBPyConnection, name: str, destination: Destin
         existing = {*keys, *fields}
     # A field added to the destination since the last send reads as null from the old
     # state, so every row counts as updated and goes out with it.
-    sent = ", ".join(f'"{c}"' if c in existing else f'null as "{c}"' for c in [*keys, *fields])
-    join = " and ".join(f'c."{k}" = s."{k}"' for k in keys)
-    differs = " or ".join(f'c."{f}" is distinct from s."{f}"' for f in fields) or "false"
-    columns = ", ".join(f'"{c}"' for c in [*keys, *fields])
-    change_id = "md5(concat_ws('|', action, " + ", ".join(f'cast("{c}" as varchar)' for c in [*keys, *fields]) + "))"
+    sent = ", ".join(quote(c) if c in existing else f"null as {quote(c)}" for c in [*keys, *fields])
+    join = " and ".join(f"c.{quote(k)} = s.{quote(k)}" for k in keys)
+    differs = " or ".join(f"c.{quote(f)} is distinct from s.{quote(f)}" for f in fields) or "false"
+    columns = ", ".join(quote(c) for c in [*keys, *fields])
+    change_id = "md5(concat_ws('|', action, " + ", ".join(f"cast({quote(c)} as varchar)" for c in [*keys, *fields]) + "))"
     con.sql(f"""
         create or replace table {changes_table(name)} as
         with sent as (select {sent} from {state_table(name)}),

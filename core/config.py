@@ -6,14 +6,21 @@ that names it instead of a setting silently ignored.
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 from typing import Literal
 
+import duckdb
+import phonenumbers
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+from core.marts import row_columns
+from core.normalize import normalize
+from core.segment_compiler import SegmentError, compile_where, sql_segment_names
+from core.sql import NAME_PATTERN
+
 ColumnType = Literal["string", "integer", "double", "boolean", "timestamp"]
 SourceFormat = Literal["segment", "csv", "jsonl", "parquet", "rest_api"]
 
@@ -61,6 +68,9 @@ class SourceConfig(_Strict):
     columns: dict[str, ColumnType] = Field(default_factory=dict, description="typed columns; others stay text")
     required: list[str] = Field(default_factory=list)
     freshness_hours: float = Field(default=36, gt=0, description="warn when nothing new landed for this long")
+    encoding: str = Field(default="utf-8", description="text encoding of the files (latin-1, cp1252, ...)")
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1,
+                                  description="CSV field separator; found from the header when not given")
 
     @model_validator(mode="after")
     def _segment_sources_are_self_describing(self) -> SourceConfig:
@@ -75,6 +85,9 @@ class SourceConfig(_Strict):
             raise ValueError("format rest_api and an api section go together")
         if (self.format == "rest_api") == (self.files is not None):
             raise ValueError("a file source needs files (a glob); a rest_api source takes none")
+        if self.delimiter is not None and self.format != "csv":
+            raise ValueError("delimiter is for format csv")
+        _check_encoding(self.encoding, self.format)
         return self
 
     def typed_columns(self) -> dict[str, ColumnType]:
@@ -86,6 +99,17 @@ class SourceConfig(_Strict):
         if self.timestamp:
             declared[self.timestamp] = "timestamp"
         return declared
+
+
+def _check_encoding(encoding: str, file_format: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"encoding {encoding!r} is not a text encoding Python knows (utf-8, latin-1, cp1252, ...)") from None
+    # JSON Lines are split on newline bytes before decoding
+    sample = '\n{}":,\\ azAZ09'
+    if file_format != "csv" and sample.encode(encoding, errors="replace") != sample.encode("ascii"):
+        raise ValueError(f"encoding {encoding!r}: {file_format} files need an encoding that keeps ASCII as is (not UTF-16)")
 
 
 class IdentifierTypeConfig(_Strict):
@@ -125,14 +149,16 @@ class IdentityConfig(_Strict):
         """(action, type_a, value_a, type_b, value_b, note), values normalised as landing does."""
         return [(o.action, *self._identifier(o.a), *self._identifier(o.b), o.note) for o in self.overrides]
 
-    def _identifier(self, written: str) -> tuple[str, str]:
-        from ingestion.normalize import normalize
+    def normalize_identifier(self, id_type: str, raw: str) -> tuple[str | None, str | None]:
+        """A value of a declared type as landing stores it, or None with the reason."""
+        return normalize(self.identifier_types[id_type].normalize, raw, self.default_phone_region)
 
+    def _identifier(self, written: str) -> tuple[str, str]:
         id_type, _, raw = written.partition(":")
         if id_type not in self.identifier_types or not raw:
             known = ", ".join(sorted(self.identifier_types))
             raise ValueError(f"identity.overrides: {written!r} is not `type:value` with a known type ({known})")
-        value, problem = normalize(self.identifier_types[id_type].normalize, raw, self.default_phone_region)
+        value, problem = self.normalize_identifier(id_type, raw)
         if value is None:
             raise ValueError(f"identity.overrides: {written!r}: {problem}")
         return id_type, value
@@ -147,18 +173,20 @@ class IdentityConfig(_Strict):
     @field_validator("blocked_patterns")
     @classmethod
     def _patterns_compile(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"blocked pattern {pattern!r} is not a regular expression: {exc}") from exc
+        # compiled by the engine that runs them (DuckDB's RE2, in the identity models):
+        # Python's re accepts look-arounds and back-references that RE2 rejects mid-run
+        with duckdb.connect() as con:
+            for pattern in patterns:
+                try:
+                    con.sql("select regexp_matches('', $pattern)", params={"pattern": pattern}).fetchall()
+                except duckdb.Error as exc:
+                    message = str(exc).removeprefix("Invalid Input Error: ")
+                    raise ValueError(f"blocked pattern {pattern!r} is not a regular expression DuckDB can run: {message}") from exc
         return patterns
 
     @field_validator("default_phone_region")
     @classmethod
     def _region_is_known(cls, region: str) -> str:
-        import phonenumbers
-
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(f"{region!r} is not a phone region code such as 'US' or 'GB'")
         return region
@@ -182,8 +210,6 @@ class SegmentConfig(_Strict):
     where: dict = Field(description="a condition tree: {all: [...]}, {any: [...]}, {not: ...} or {trait, op, value}")
 
     def predicate(self, name: str) -> str:
-        from cdp.segments import compile_where
-
         return compile_where(self.where, f"segments.{name}.where")
 
 
@@ -219,12 +245,30 @@ class DestinationConfig(_Strict):
         return self
 
 
+class ServerConfig(_Strict):
+    """`cdp serve`: Segment's limits, how the collector's files roll, how the profile API reads."""
+
+    source: str = Field(default="events", description="the segment-format source whose folder the collector writes to")
+    max_message_kb: int = Field(default=32, ge=1, le=1024, description="Segment's limit for one message")
+    max_batch_kb: int = Field(default=500, ge=1, le=16384, description="Segment's limit for one request")
+    roll_mb: float = Field(default=64, gt=0, description="a file is closed when it reaches this size")
+    roll_seconds: float = Field(default=60, gt=0, description="or when it has been open this long")
+    snapshot_check_seconds: float = Field(default=2, gt=0, description="how often the profile API looks for a new snapshot")
+
+    @model_validator(mode="after")
+    def _a_message_fits_a_batch(self) -> ServerConfig:
+        if self.max_message_kb > self.max_batch_kb:
+            raise ValueError("max_message_kb cannot exceed max_batch_kb")
+        return self
+
+
 class CdpConfig(_Strict):
     sources: dict[str, SourceConfig]
     identity: IdentityConfig
     segments: dict[str, SegmentConfig] = Field(default_factory=dict)
     traits: dict[str, TraitRule] = Field(default_factory=dict, description="survivorship per trait; default most_recent")
     destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
+    server: ServerConfig = Field(default_factory=ServerConfig)
 
     def environment_variables(self) -> set[str]:
         """The variables this config names for URLs and tokens."""
@@ -250,8 +294,6 @@ class CdpConfig(_Strict):
             for source in rule.sources:
                 if source not in self.sources:
                     raise ValueError(f"traits.{trait}.sources: unknown source {source!r}")
-        from cdp.segments import SegmentError, sql_segment_names
-
         sql_segments = sql_segment_names()
         for name in set(self.segments) & set(sql_segments):
             raise ValueError(f"segment {name!r} is both in cdp.yml and a SQL segment model: rename one")
@@ -271,8 +313,6 @@ class CdpConfig(_Strict):
 
 
 def _check_destination(name: str, destination: DestinationConfig, segments: list[str]) -> None:
-    from cdp.activation.rows import row_columns
-
     if not NAME_PATTERN.match(name):
         raise ValueError(f"destination name {name!r} must be lowercase letters, digits and underscores")
     for segment in destination.segments:

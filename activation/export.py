@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from cdp.activation.changes import changes_table, commit_changes, current_table, stage_changes
-from cdp.activation.senders import CHUNK_ROWS, send
-from cdp.config import DestinationConfig
-from cdp.settings import Settings
+from activation.changes import changes_table, commit_changes, current_table, stage_changes
+from activation.senders import CHUNK_ROWS, send
+from core.config import DestinationConfig
+from core.settings import Settings
 
 
 @dataclass(frozen=True)

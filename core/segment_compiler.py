@@ -2,7 +2,7 @@
 
 A condition names a column of `cdp.profiles` (the columns and types declared in
 dbt_project/models/marts/_marts.yml, so the two cannot drift apart), an operator and
-a value. Values become SQL literals here and nowhere else: strings are quoted with
+a value. Values become SQL literals here, through core/sql.py: strings are quoted with
 quotes doubled, numbers must be numbers, booleans booleans. Nothing a user writes is
 pasted into SQL as code, so a segment cannot inject SQL.
 """
@@ -10,16 +10,11 @@ pasted into SQL as code, so a segment cannot inject SQL.
 from __future__ import annotations
 
 import math
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from core.marts import SQL_SEGMENTS_DIR, profile_columns
+from core.sql import NAME_PATTERN, literal, quote
 
-from cdp.config import NAME_PATTERN
-
-MARTS_YML = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts" / "_marts.yml"
-SQL_SEGMENTS_DIR = MARTS_YML.parent / "segments" / "sql"
 NUMERIC = {"bigint", "integer", "double", "decimal"}
 COMPARISONS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
 TIME_WINDOWS = {"within_last_days", "more_than_days_ago"}
@@ -42,14 +37,6 @@ def sql_segment_names() -> list[str]:
     return names
 
 
-@cache
-def profile_columns() -> dict[str, str]:
-    """Column name -> data_type of cdp.profiles, as declared beside the model."""
-    models = yaml.safe_load(MARTS_YML.read_text())["models"]
-    profiles = next(m for m in models if m["name"] == "profiles")
-    return {c["name"]: c.get("data_type", "varchar") for c in profiles["columns"]}
-
-
 def _literal(value: Any, data_type: str, where: str) -> str:
     if value is None:
         raise SegmentError(f"{where}: needs a value")
@@ -67,7 +54,7 @@ def _literal(value: Any, data_type: str, where: str) -> str:
         raise SegmentError(f"{where}: {value!r} is not text")
     if CUTOFF_MARK in str(value):
         raise SegmentError(f"{where}: values may not contain {CUTOFF_MARK!r}")
-    return "'" + str(value).replace("'", "''") + "'"
+    return literal(str(value))
 
 
 def _condition(node: dict, where: str) -> str:
@@ -81,7 +68,7 @@ def _condition(node: dict, where: str) -> str:
     if op not in OPERATORS:
         raise SegmentError(f"{where}.op: unknown operator {op!r} (use one of: {', '.join(OPERATORS)})")
     data_type = columns[trait]
-    column = f'"{trait}"'
+    column = quote(trait)
     if op == "is_null":
         return f"{column} is null"
     if op == "not_null":

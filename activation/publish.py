@@ -23,11 +23,9 @@ from pathlib import Path
 
 import duckdb
 
-from cdp.settings import Settings
+from core.settings import PUBLISHED_NAME, Settings
+from core.sql import literal, quote
 
-# Not `cdp.duckdb`: DuckDB names the catalog after the file, and a catalog `cdp` would
-# make `cdp.profiles` ambiguous for every reader.
-PUBLISHED_NAME = "cdp_published.duckdb"
 PUBLISHED_SCHEMA = "cdp"
 
 
@@ -36,10 +34,6 @@ class Published:
     path: Path
     tables: dict[str, int]
     published_at: datetime
-
-
-def published_dir(settings: Settings) -> Path:
-    return Path(os.environ.get("CDP_PUBLISHED_DIR") or settings.data_dir / "published").absolute()
 
 
 def _copy_warehouse(warehouse: Path, target: Path) -> None:
@@ -58,19 +52,19 @@ def _keep_only_published_tables(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     for (schema,) in schemas:
         if schema != PUBLISHED_SCHEMA:
-            con.sql(f'drop schema "{schema}" cascade')
+            con.sql(f"drop schema {quote(schema)} cascade")
     relations = con.sql(
         "select 'view', schema_name, view_name from duckdb_views() where database_name = current_database() and not internal "
         "union all select 'table', schema_name, table_name from duckdb_tables() "
-        f"where database_name = current_database() and schema_name <> '{PUBLISHED_SCHEMA}'"
+        f"where database_name = current_database() and schema_name <> {literal(PUBLISHED_SCHEMA)}"
     ).fetchall()
     for kind, schema, name in relations:
-        con.sql(f'drop {kind} "{schema}"."{name}"')
+        con.sql(f"drop {kind} {quote(schema)}.{quote(name)}")
 
 
 def publish(settings: Settings, run_id: str) -> Published:
     """Snapshot every `cdp` table of the warehouse."""
-    target_dir = published_dir(settings)
+    target_dir = settings.published_dir
     target_dir.mkdir(parents=True, exist_ok=True)
     for stale in target_dir.glob(".publishing_*"):  # left by a run killed while publishing
         stale.unlink()
@@ -81,9 +75,9 @@ def publish(settings: Settings, run_id: str) -> Published:
         _keep_only_published_tables(con)
         names = [row[0] for row in con.sql(
             "select table_name from duckdb_tables() where database_name = current_database() "
-            f"and schema_name = '{PUBLISHED_SCHEMA}' order by 1"
+            f"and schema_name = {literal(PUBLISHED_SCHEMA)} order by 1"
         ).fetchall()]
-        counts = {name: con.sql(f'select count(*) from {PUBLISHED_SCHEMA}."{name}"').fetchall()[0][0] for name in names}
+        counts = {name: con.sql(f"select count(*) from {PUBLISHED_SCHEMA}.{quote(name)}").fetchall()[0][0] for name in names}
         con.sql(f"create table {PUBLISHED_SCHEMA}._manifest "
                 "(table_name varchar, row_count bigint, published_at timestamp, run_id varchar)")
         con.executemany(f"insert into {PUBLISHED_SCHEMA}._manifest values (?, ?, ?, ?)",

@@ -19,7 +19,7 @@ from dlt.destinations import filesystem
 from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.sources.helpers.requests import Client
 
-from cdp.config import DestinationConfig
+from core.config import DestinationConfig
 
 CHUNK_ROWS = 50_000
 

@@ -1,0 +1,22 @@
+"""SQL quoting, in one place: every name or value that comes from config or data and
+becomes part of a SQL statement goes through `quote` (identifiers) or `literal` (text).
+
+Names cdp.yml gives to sources, segments and destinations become table and model names,
+so they are held to NAME_PATTERN: lowercase, and safe unquoted on every engine.
+"""
+
+from __future__ import annotations
+
+import re
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def quote(name: str) -> str:
+    """An identifier, double-quoted with embedded quotes doubled."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A text literal, single-quoted with embedded quotes doubled."""
+    return "'" + text.replace("'", "''") + "'"
