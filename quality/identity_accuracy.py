@@ -42,6 +42,9 @@ class Accuracy:
     unresolved_by_type: dict[str, int] = field(default_factory=dict)
     # people whose linkable identifiers are in two or more profiles
     split_people: int = 0
+    # people split (or left partly unresolved), by the kind of record that would have
+    # joined the pieces: its source and the types on it ('crm_contacts: email+phone')
+    split_by_link: dict[str, int] = field(default_factory=dict)
 
     @property
     def over_merged_profiles(self) -> int:
@@ -50,6 +53,7 @@ class Accuracy:
     def __str__(self) -> str:
         bridges = ", ".join(f"{kind} {count}" for kind, count in self.over_merged_by_bridge.items())
         unresolved = ", ".join(f"{kind} {count:,}" for kind, count in self.unresolved_by_type.items())
+        links = ", ".join(f"{kind} {count:,}" for kind, count in self.split_by_link.items())
         return (
             f"precision {self.precision:.5f} ({self.predicted_pairs:,} pairs), "
             f"recall {self.recall:.5f} ({self.linkable_pairs:,} linkable pairs), "
@@ -57,6 +61,7 @@ class Accuracy:
             f"over-merged profiles: {self.over_merged_profiles}" + (f" (bridged by {bridges})" if bridges else "")
             + f"; people split over profiles: {self.split_people:,}"
             + (f"; linkable identifiers in no profile: {unresolved}" if unresolved else "")
+            + (f"; split by records of {links}" if links else "")
         )
 
 
@@ -171,6 +176,7 @@ def score(warehouse: Path, truth_csv: Path, naive: bool = False) -> Accuracy:
                 select linkable_group from resolved group by 1 having count(distinct profile_id) > 1
             )
         """).fetchall()[0][0]
+        split_by_link = dict(con.sql(_split_by_link()).fetchall())
     return Accuracy(
         precision=float(correct / predicted) if predicted else 1.0,
         recall=float(found / linkable) if linkable else 1.0,
@@ -180,7 +186,31 @@ def score(warehouse: Path, truth_csv: Path, naive: bool = False) -> Accuracy:
         over_merged_by_bridge=over_merged,
         unresolved_by_type=unresolved,
         split_people=int(split_people),
+        split_by_link=split_by_link,
     )
+
+
+def _split_by_link() -> str:
+    """(link, people): records of one person whose identifiers ended in two or more
+    profiles (or some in none), by source and the types on the record, counted once per person."""
+    return """
+        with one_person as (
+            select source, record_key from observed group by 1, 2 having count(distinct person_id) = 1
+        ),
+        placed as (
+            select o.source, o.record_key, o.identifier_type, o.person_id, coalesce(r.profile_id, '') as profile_id
+            from observed as o
+            inner join one_person as p on p.source = o.source and p.record_key = o.record_key
+            left join resolved as r on r.identifier_type = o.identifier_type and r.identifier_value = o.identifier_value
+        ),
+        straddling as (
+            select source, min(person_id) as person_id,
+                string_agg(distinct identifier_type, '+' order by identifier_type) as types
+            from placed group by source, record_key having count(distinct profile_id) > 1
+        )
+        select source || ': ' || types as link, count(distinct person_id) as people
+        from straddling group by 1 order by 2 desc, 1 limit 8
+    """
 
 
 def _over_merged_by_bridge(profiles: str) -> str:
