@@ -4,7 +4,8 @@
 --
 -- Absent evidence is not agreement: a weak group joins the groups beside it only when
 -- each of them has a full name on its records and all those names, and any on the weak
--- group's own records, are one (confirmed). When two or more have a name, all one, and
+-- group's own records, agree (confirmed): are one, but for a one-letter slip inside a word
+-- (macros/names_agree.sql). When two or more have a name, all one, and
 -- others none, it joins the named ones only. Otherwise (unconfirmed: a landline on Jon's
 -- contact and on Pia's loyalty card, which carries no name; a family computer one member
 -- logs in on and two others use with their email alone) it joins at most one group, its
@@ -20,6 +21,7 @@
 -- is_linked marks the rows int_identity__components_confirmed links.
 
 -- depends_on: {{ ref('int_identity__region_identifiers') }}
+{% set max_names_compared = 4 %}
 
 with
 
@@ -139,18 +141,39 @@ sides as (
 ),
 
 -- the full names on the groups beside a weak group and on its own records
+names_beside as (
+    select s.weak_group_id, n.full_name
+    from sides as s
+    inner join group_names as n on n.group_id = s.group_id
+    union
+    select b.weak_group_id, n.full_name
+    from bridging as b
+    inner join group_names as n on n.group_id = b.weak_group_id
+),
+
+name_counts as (
+    select weak_group_id, count(*) as names from names_beside group by weak_group_id
+),
+
+-- weak groups seen with two names that do not agree (a slip of one letter agrees); more
+-- than a household's few names never agree, and are not compared pair by pair
+names_apart as (
+    select weak_group_id from name_counts where names > {{ max_names_compared }}
+    union
+    select a.weak_group_id
+    from names_beside as a
+    inner join names_beside as b on b.weak_group_id = a.weak_group_id and a.full_name < b.full_name
+    inner join name_counts as c on c.weak_group_id = a.weak_group_id and c.names <= {{ max_names_compared }}
+    where not {{ names_agree('a.full_name', 'b.full_name') }}
+),
+
+-- 1 when the names seen all agree, else how many different ones
 names_seen as (
-    select weak_group_id, count(distinct full_name) as distinct_names
-    from (
-        select s.weak_group_id, n.full_name
-        from sides as s
-        inner join group_names as n on n.group_id = s.group_id
-        union all
-        select b.weak_group_id, n.full_name
-        from bridging as b
-        inner join group_names as n on n.group_id = b.weak_group_id
-    ) as seen
-    group by weak_group_id
+    select
+        c.weak_group_id,
+        case when x.weak_group_id is null then 1 else c.names end as distinct_names
+    from name_counts as c
+    left join names_apart as x on x.weak_group_id = c.weak_group_id
 ),
 
 verdicts as (
