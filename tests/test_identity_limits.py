@@ -104,6 +104,12 @@ def test_a_phone_joins_people_only_when_a_name_agrees_on_each_side(tmp_path):
         "c4,jon@mail.org,(303) 555-0142,Jon,Silva,,,lead,2026-01-01T00:00:00Z",
         # Eve's second address, typed by sales with her name and her mobile
         "c5,eve@work.io,(404) 555-0177,Eve,Ito,,,lead,2026-01-01T00:00:00Z",
+        # Max's work contact, typed with a letter doubled: a slip inside a word agrees
+        "c6,max@mail.org,(415) 555-0160,Max,Stone,,,lead,2026-01-01T00:00:00Z",
+        "c7,max@work.io,415-555-0160,Max,Stonne,,,lead,2026-01-01T00:00:00Z",
+        # two people on one landline whose names differ by a letter at the end: they do not
+        "c8,carl@mail.org,(415) 555-0161,Carl,Moss,,,lead,2026-01-01T00:00:00Z",
+        "c9,carla@mail.org,(415) 555-0161,Carla,Moss,,,lead,2026-01-01T00:00:00Z",
     ])
     write_csv(workspace, "pos/loyalty_members.csv", "loyalty_id,email,phone", [
         "L1,,212-555-0101",  # Ann's number on a card with nothing else: no name on that side
@@ -124,6 +130,8 @@ def test_a_phone_joins_people_only_when_a_name_agrees_on_each_side(tmp_path):
     assert profile_of(workspace, "L1") != profile_of(workspace, "ann@mail.org")
     assert profile_of(workspace, "L2") != profile_of(workspace, "L3")
     assert profile_of(workspace, "bo@mail.org") != profile_of(workspace, "cy@mail.org")
+    assert profile_of(workspace, "max@mail.org") == profile_of(workspace, "max@work.io")
+    assert profile_of(workspace, "carl@mail.org") != profile_of(workspace, "carla@mail.org")
     assert profile_of(workspace, "+16467365100") == profile_of(workspace, "L4")
     # a number no evidence confirms stays with the one name seen with it, or with no one
     assert profile_of(workspace, "+12125550101") == profile_of(workspace, "ann@mail.org")
@@ -136,6 +144,7 @@ def test_a_phone_joins_people_only_when_a_name_agrees_on_each_side(tmp_path):
         ("+13035550142", "unconfirmed", "weak: would join 2 groups of identifiers, 1 of them with no name to confirm it" + kept),
         ("+16465550199", "unconfirmed", "weak: would join 2 groups of identifiers, 2 of them with no name to confirm it; links no one"),
         ("+19175550123", "unconfirmed", "weak: would join 2 groups of identifiers seen with 2 different full names; links no one"),
+        ("+14155550161", "unconfirmed", "weak: would join 2 groups of identifiers seen with 2 different full names; links no one"),
     }
     assert workspace.scalar("select count(*) from cdp.profile_identifiers where identifier_value = '+19175550123'") == 0
 
