@@ -9,7 +9,7 @@ from core.config import load_config
 from tests.conftest import REPO
 
 MARTS = ["profiles", "profile_identifiers", "profile_traits", "events", "orders", "pos_transactions",
-         "email_events", "support_tickets", "rejected_rows", "identity_rule_hits", "crm_sync_back"]
+         "email_events", "support_tickets", "rejected_rows", "identity_rule_hits", "identity_review_queue", "crm_sync_back"]
 
 
 @pytest.fixture(scope="module")

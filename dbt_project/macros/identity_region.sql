@@ -76,7 +76,8 @@
 {%- endmacro %}
 
 {#- Each identifier's profile in the last build (identifier_type, identifier_value,
-    profile_id): the kept assignments on a full build, the region's on an incremental one,
+    profile_id; none for a weak one that linked no one): the kept assignments on a full
+    build, the region's on an incremental one,
     where every node of the build is an identifier of the region (and on a first build,
     when there are none, the region is empty). -#}
 {% macro identity_last_profiles() -%}
@@ -84,6 +85,7 @@
         if execute and not identity_is_incremental() else none -%}
     {%- if kept is not none %}
     select identifier_type, identifier_value, profile_id from {{ kept }}
+    where profile_id is not null
     {%- else %}
     select identifier_type, identifier_value, last_profile_id as profile_id
     from {{ ref('int_identity__region_identifiers') }}

@@ -26,7 +26,7 @@ from core.warehouse_lock import lock_error, retry_while_locked, wait_until_writa
 from orchestration.dbt import build_inputs
 from orchestration.dbt.build_plan import CLOCK_TAG, REFRESHED_MODELS_ENV, BuildFacts, BuildPlan, plan_build
 from orchestration.dbt.carry_over import carried_over
-from orchestration.dbt.identity_report import identity_metadata
+from orchestration.dbt.identity_report import identity_metadata, profiles_at_a_cap
 from orchestration.dbt.project import dbt_project
 from orchestration.dbt.row_counts import row_counts, with_row_count
 from orchestration.dbt.segment_report import segment_metadata
@@ -34,6 +34,9 @@ from orchestration.dbt.targets import keep_partial_parse, prune_run_targets, run
 from orchestration.dbt.translator import CdpDbtTranslator
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.retries import retry_if_transient
+
+# Metadata added to a failed check, by the part of its name that says what it checks.
+CHECK_REPORTS = {"identity_cap_reached": lambda settings: profiles_at_a_cap(settings.warehouse, settings.lock_wait_seconds)}
 
 
 class DbtBuildConfig(dg.Config):
@@ -62,6 +65,14 @@ def _as_asset_event(context: AssetExecutionContext, event):
         return dg.AssetCheckResult(asset_key=event.asset_key, check_name=event.check_name, passed=event.passed,
                                    severity=event.severity, metadata=event.metadata)
     return event
+
+
+def _with_check_report(event: dg.AssetCheckResult, settings: Settings) -> dg.AssetCheckResult:
+    """A failed check with what its report adds (the profiles a cap warning is about)."""
+    report = next((make for part, make in CHECK_REPORTS.items() if part in (event.check_name or "")), None)
+    if event.passed or report is None:
+        return event
+    return event._replace(metadata={**event.metadata, **report(settings)})
 
 
 def _left_alone(assets_def: dg.AssetsDefinition) -> list[dg.AssetKey]:
@@ -146,6 +157,9 @@ def build_dbt_assets(settings: Settings) -> dg.AssetsDefinition:
             context.log.warning(f"Could not count the rows of the models built ({error}).")
             counts = {}
         for event in events:
+            if isinstance(event, dg.AssetCheckResult):
+                yield _with_check_report(event, settings)
+                continue
             event = with_row_count(event, counts)
             report = reports.get(context.asset_key_for_output(event.output_name)) if isinstance(event, dg.Output) else None
             yield event.with_metadata({**event.metadata, **report()}) if report else event

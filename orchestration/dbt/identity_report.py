@@ -73,3 +73,18 @@ def identity_metadata(warehouse: Path, previous_snapshot: Path | None, lock_wait
     if sizes:
         metadata["profile_size_distribution"] = dg.MetadataValue.md(_size_plot(sizes))
     return metadata
+
+
+CAPPED_SHOWN = 20
+
+
+def profiles_at_a_cap(warehouse: Path, lock_wait: float) -> dict:
+    """Metadata for the warning check on `cdp.profiles.identity_cap_reached`: which profiles
+    reached a cap (the first CAPPED_SHOWN, largest first), for `cdp explain` to look at."""
+    with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="cap report") as con:
+        rows = con.sql(
+            "select profile_id, identifier_count, merge_count from cdp.profiles where identity_cap_reached "
+            f"order by identifier_count desc, profile_id limit {CAPPED_SHOWN}"
+        ).fetchall()
+    return {"profiles_at_a_cap": dg.MetadataValue.json(
+        [{"profile_id": p, "identifiers": n, "merges": m} for p, n, m in rows])}
