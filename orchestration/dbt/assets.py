@@ -17,7 +17,7 @@ from pydantic import Field
 
 from core.settings import Settings
 from orchestration.dbt import build_inputs
-from orchestration.dbt.build_plan import CLOCK_TAG, BuildFacts, plan_build
+from orchestration.dbt.build_plan import CLOCK_TAG, WITHOUT_UNIT_TESTS, BuildFacts, plan_build
 from orchestration.dbt.identity_report import identity_metadata, profiles_at_a_cap
 from orchestration.dbt.project import dbt_project
 from orchestration.dbt.segment_report import segment_metadata
@@ -103,11 +103,11 @@ def build_dbt_assets(settings: Settings) -> dg.AssetsDefinition:
         if plan.mode == "clock_only":
             # dagster-dbt adds the context's selection (all of it) to any --select given,
             # so this invocation runs without the context and its events are mapped back
-            invocation = dbt.cli(list(plan.args), manifest=project.manifest_path, dagster_dbt_translator=CdpDbtTranslator(),
+            invocation = dbt.cli([*plan.args, *WITHOUT_UNIT_TESTS], manifest=project.manifest_path, dagster_dbt_translator=CdpDbtTranslator(),
                                  target_path=run_target(context.run_id, "-clock"), raise_on_error=False)
             events = (_as_asset_event(context, event) for event in invocation.stream())
         else:
-            invocation = dbt.cli(list(plan.args), context=context, raise_on_error=False)
+            invocation = dbt.cli([*plan.args, *WITHOUT_UNIT_TESTS], context=context, raise_on_error=False)
             events = invocation.stream()
         prune_run_targets()
         if plan.mode == "clock_only":

@@ -21,6 +21,10 @@ FULL_REFRESH_TAG = "cdp/full_refresh"
 # models whose result changes with the run's clock even when no input does
 CLOCK_TAG = "moves_with_clock"
 CLOCK_SELECTION = f"tag:{CLOCK_TAG}+"
+# dbt unit tests pin models' logic on inline rows: they are run by `dbt test --select
+# test_type:unit` (tests/test_dbt_unit_tests.py), and a build of the warehouse has no use
+# for them (`dbt build` runs them by default, and dagster-dbt selects them with their models)
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
 @dataclass(frozen=True)
