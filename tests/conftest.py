@@ -78,6 +78,15 @@ def make_workspace(root: Path) -> Workspace:
     return Workspace(root)
 
 
+def built_world(root: Path, people: int, seed: int) -> Workspace:
+    """A generated world landed and built by one `cdp run`."""
+    workspace = make_workspace(root)
+    generate_landing(workspace.landing, people_count=people, seed=seed)
+    result = workspace.cdp("run")
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workspace
+
+
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory) -> tuple[Workspace, subprocess.CompletedProcess]:
     """Sample data landed and `cdp run` once: the state most tests read."""
