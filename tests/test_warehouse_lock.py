@@ -125,7 +125,8 @@ def read_until(run: subprocess.Popen, text: str) -> str:
 def test_a_run_waits_for_a_writer_holding_the_warehouse_as_it_starts(built):
     with holding(built.warehouse, "read_write", 600) as holder:
         run = start_run(built)
-        message = f"landing: the warehouse {built.warehouse} is locked by PID {holder.pid}"
+        # the run's first step to open the warehouse says so (privacy/requests, then landing)
+        message = f"the warehouse {built.warehouse} is locked by PID {holder.pid}"
         seen = read_until(run, message)
     out, err = run.communicate(timeout=600)
     assert run.returncode == 0, err[-4000:]
