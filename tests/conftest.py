@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -76,6 +77,13 @@ def land(root: Path, config) -> "LandingStats":
 def make_workspace(root: Path) -> Workspace:
     root.mkdir(parents=True, exist_ok=True)
     return Workspace(root)
+
+
+def copy_project(checkout: Path) -> None:
+    """The dbt project and `core` (which names the project's folder) copied into `checkout`,
+    so runs with it on PYTHONPATH build, parse and keep their target folder there alone."""
+    shutil.copytree(REPO / "core", checkout / "core", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "dbt_project", checkout / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
 
 
 def built_world(root: Path, people: int, seed: int) -> Workspace:

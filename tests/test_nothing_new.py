@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.dbt.targets import RUN_TARGET_PREFIX
-from tests.conftest import REPO, Workspace, make_workspace, shipped_config
+from tests.conftest import REPO, Workspace, copy_project, make_workspace, shipped_config
 from tests.test_segments import members, write_orders
 
 CLOCK_ONLY = "building only `tag:moves_with_clock+`"
@@ -65,8 +65,7 @@ class PrivateProjectWorkspace(Workspace):
 def private_project_workspace(root: Path) -> PrivateProjectWorkspace:
     workspace = PrivateProjectWorkspace(make_workspace(root).root)
     checkout = root / "checkout"
-    shutil.copytree(REPO / "core", checkout / "core", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "dbt_project", checkout / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
+    copy_project(checkout)
     workspace.target.mkdir()
     shutil.copy(REPO / "dbt_project" / "target" / "manifest.json", workspace.target / "manifest.json")
     return workspace

@@ -21,7 +21,7 @@ import pytest
 
 from ingestion.sample_data import generate_landing
 from orchestration.dbt.project import dbt_executable
-from tests.conftest import CDP, REPO
+from tests.conftest import CDP, REPO, copy_project
 
 LINKED = ("cdp", "orchestration", "ingestion", "quality", "activation", "server", "privacy")
 FULL_REFRESH = "rebuilt from all history"
@@ -55,8 +55,7 @@ class Checkout:
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory) -> Checkout:
     root = tmp_path_factory.mktemp("checkout")
-    shutil.copytree(REPO / "core", root / "core", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "dbt_project", root / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
+    copy_project(root)
     shutil.copy(REPO / "cdp.yml", root / "cdp.yml")
     for package in LINKED:
         (root / package).symlink_to(REPO / package)
