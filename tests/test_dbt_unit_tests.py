@@ -22,7 +22,7 @@ def test_the_dbt_unit_tests_pass(workspace: Workspace, tmp_path):
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
     run = json.loads((tmp_path / "target" / "run_results.json").read_text())
     unit_tests = [r for r in run["results"] if r["unique_id"].startswith("unit_test.")]
-    assert len(unit_tests) >= 5, [r["unique_id"] for r in run["results"]]
+    assert len(unit_tests) >= 6, [r["unique_id"] for r in run["results"]]
     assert {r["status"] for r in unit_tests} == {"pass"}
 
 
