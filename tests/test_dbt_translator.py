@@ -5,16 +5,19 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from core.marts import DBT_PROJECT_DIR
 from core.settings import load_settings
 from orchestration.dbt.assets import build_dbt_assets
 from orchestration.dbt.translator import group_for
+
+IDENTITY_MODELS = DBT_PROJECT_DIR / "models" / "intermediate" / "identity"
 
 
 @pytest.mark.parametrize(
     ("fqn", "group"),
     [
         (["cdp", "staging", "stg_shop__orders"], "staging"),
-        (["cdp", "intermediate", "identity", "int_identity__nodes"], "identity"),
+        (["cdp", "intermediate", "identity", "graph", "int_identity__nodes"], "identity"),
         (["cdp", "intermediate", "profiles", "int_profiles__rfm"], "profiles"),
         (["cdp", "marts", "profiles"], "marts"),
         (["cdp", "marts", "segments", "sql", "at_risk_high_value"], "segments"),
@@ -24,10 +27,11 @@ def test_a_model_is_grouped_by_the_folder_under_its_layer(fqn, group):
     assert group_for(fqn) == group
 
 
-def test_the_identity_group_holds_only_identity_models():
+def test_the_identity_group_holds_the_identity_models_of_every_stage_folder_and_no_other():
     specs = build_dbt_assets(load_settings()).specs
     identity = {spec.key.path[-1] for spec in specs if spec.group_name == "identity"}
-    assert identity and all(name.startswith("int_identity__") for name in identity)
+    assert identity == {path.stem for path in IDENTITY_MODELS.rglob("*.sql")}
+    assert all(name.startswith("int_identity__") for name in identity)
     assert next(s for s in specs if s.key == dg.AssetKey(["cdp", "segments"])).group_name == "segments"
 
 

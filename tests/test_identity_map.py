@@ -2,7 +2,8 @@
 
 Read from the files alone, no dbt: every model under models/intermediate/identity is a box,
 every box of a stage is a model, the yellow boxes are the kept (incremental) models, and
-the arrows labelled *last build* are exactly the reads by name the models make.
+the arrows labelled *last build* are exactly the reads by name the models make. The kept
+models sit in kept/, and the page's table of folders says where each model is.
 """
 
 from __future__ import annotations
@@ -92,3 +93,15 @@ def test_the_arrows_labelled_last_build_are_the_reads_by_name_of_the_models():
     assert read_in_code, "no read by name found: has identity_kept_relation been renamed?"
     assert sorted(read_in_code - drawn) == [], "read by name in the models but not drawn"
     assert sorted(drawn - read_in_code) == [], "drawn but not read by name in the models"
+
+
+def test_the_kept_folder_holds_the_kept_models_and_no_other():
+    kept = {name for name, path in models().items() if path.parent.name == "kept"}
+    assert kept == {name for name, path in models().items() if KEPT.search(path.read_text())}
+
+
+def test_the_table_of_folders_lists_each_model_in_its_folder():
+    text = (REPO / "docs" / "identity.md").read_text()
+    listed = {(folder, model) for folder, models_ in re.findall(r"(?m)^\| `(\w+)/` \| (.*?) \|", text)
+              for model in re.findall(r"`(\w+)`", models_)}
+    assert listed == {(path.parent.name, name) for name, path in models().items()}

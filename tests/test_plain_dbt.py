@@ -129,7 +129,7 @@ def test_a_new_leaf_model_does_not_rebuild_the_identity_tables_but_a_changed_ide
         "select count(*) from cdp.profiles")
     assert identity_builds(checkout) == [*builds, True]  # built again, from what landed since: nothing
 
-    edges = checkout.root / "dbt_project" / "models" / "intermediate" / "identity" / "int_identity__edges.sql"
+    edges = checkout.root / "dbt_project" / "models" / "intermediate" / "identity" / "graph" / "int_identity__edges.sql"
     edges.write_text(edges.read_text() + "-- an analytics engineer's edit\n")
     changed = checkout.cdp("run")
     assert changed.returncode == 0, changed.stderr[-4000:]

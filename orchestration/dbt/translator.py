@@ -10,7 +10,7 @@ from orchestration.privacy import REQUESTS_KEY
 
 
 def group_for(fqn: list[str]) -> str:
-    """A model's group: the folder under its layer (intermediate/identity -> identity,
+    """A model's group: the folder under its layer (intermediate/identity/graph -> identity,
     marts/segments/sql -> segments), or the layer where it sits at the top (staging, marts)."""
     folders = fqn[1:-1]  # without the project and the model's name
     return folders[1] if len(folders) > 1 else folders[0]
