@@ -15,17 +15,15 @@ import duckdb
 
 from core.config import CdpConfig
 from ingestion import segment
-from core.normalize import normalize
 
 LINK_LIMIT = 50
 
 
 def _normalise(config: CdpConfig, identifier_type: str, value: str) -> str:
-    rule = config.identity.identifier_types.get(identifier_type)
-    if rule is None:
+    if identifier_type not in config.identity.identifier_types:
         known = ", ".join(sorted(config.identity.identifier_types))
         raise ValueError(f"unknown identifier type {identifier_type!r} (known: {known})")
-    normalised, _ = normalize(rule.normalize, value, config.identity.default_phone_region)
+    normalised, _ = config.identity.normalize_identifier(identifier_type, value)
     return normalised or value.strip()
 
 

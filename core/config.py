@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.marts import row_columns
-from core.normalize import normalize
+from core.normalize import correct_email_domain, normalize
 from core.segment_compiler import SegmentError, compile_where, sql_segment_names
 from core.sql import NAME_PATTERN
 
@@ -150,8 +150,11 @@ class IdentityConfig(_Strict):
         return [(o.action, *self._identifier(o.a), *self._identifier(o.b), o.note) for o in self.overrides]
 
     def normalize_identifier(self, id_type: str, raw: str) -> tuple[str | None, str | None]:
-        """A value of a declared type as landing stores it, or None with the reason."""
-        return normalize(self.identifier_types[id_type].normalize, raw, self.default_phone_region)
+        """A value of a declared type as the identity graph holds it (as landing stores it,
+        a misspelt mail domain corrected), or None with the reason."""
+        kind = self.identifier_types[id_type].normalize
+        value, problem = normalize(kind, raw, self.default_phone_region)
+        return (correct_email_domain(value) if value is not None and kind == "email" else value), problem
 
     def _identifier(self, written: str) -> tuple[str, str]:
         id_type, _, raw = written.partition(":")

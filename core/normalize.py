@@ -8,14 +8,26 @@ At volume, calling email-validator for every distinct address is the slowest par
 landing (about 80 us each), so the parser first accepts in SQL the addresses that match
 `FAST_EMAIL_SQL`: plain ASCII addresses that email-validator also accepts (a test checks
 that claim). Everything else still goes to email-validator, which stays the authority.
+
+A misspelt mail domain (`x@gmial.com`) is a rule of the identity graph, not of landing:
+landing stores what arrived, and dbt corrects it (stg_cdp__identifiers) from the list in
+`dbt_project/seeds/email_domain_typos.csv`, so an edited list applies to all history.
+`correct_email_domain` reads the same file, for the values people type (`cdp explain`,
+`cdp forget`, overrides, the profile API) to find what the warehouse holds.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import csv
+from functools import cache, lru_cache
+from pathlib import Path
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+
+from core.marts import DBT_PROJECT_DIR
+
+EMAIL_DOMAIN_TYPOS = DBT_PROJECT_DIR / "seeds" / "email_domain_typos.csv"
 
 
 _LOCAL = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -63,6 +75,21 @@ def normalize_phone(raw: str, region: str) -> tuple[str | None, str | None]:
 def normalize_id(raw: str) -> tuple[str | None, str | None]:
     value = raw.strip()
     return (value, None) if value else (None, "empty id")
+
+
+@cache
+def email_domain_typos(path: Path = EMAIL_DOMAIN_TYPOS) -> dict[str, str]:
+    """Misspelt domain -> the domain meant, as the dbt seed lists them."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {row["typo_domain"].strip().lower(): row["domain"].strip().lower() for row in csv.DictReader(handle)}
+
+
+def correct_email_domain(email: str) -> str:
+    """A normalised email with a misspelt domain as the one meant; any other as it is
+    (the SQL twin is in dbt_project/models/staging/stg_cdp__identifiers.sql)."""
+    local, at, domain = email.partition("@")
+    meant = email_domain_typos().get(domain) if at else None
+    return f"{local}@{meant}" if meant else email
 
 
 def normalize(kind: str, raw: str, region: str) -> tuple[str | None, str | None]:

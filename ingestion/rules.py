@@ -23,6 +23,7 @@ def identity_rules(identity: IdentityConfig):
             "max_per_profile": {"data_type": "bigint"},
             "shared_limit": {"data_type": "bigint"},
             "weak": {"data_type": "bool"},
+            "normalize": {"data_type": "text"},
         },
     )
     def identifier_types() -> Iterator[dict]:
@@ -34,6 +35,8 @@ def identity_rules(identity: IdentityConfig):
                 # how many distinct values of this type one other identifier may sit beside before it counts as shared
                 "shared_limit": identity.shared_identifier_limits.get(id_type),
                 "weak": rule.weak,
+                # how landing normalises its values: dbt corrects misspelt mail domains of `email` ones
+                "normalize": rule.normalize,
             }
 
     @dlt.resource(name="identity_blocklist", write_disposition="replace")

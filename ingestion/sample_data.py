@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from core.normalize import correct_email_domain
+
 FIRST = """Ava Ben Cara Dan Eve Finn Gia Hugo Iris Jack Kim Leo Mia Noah Owen Pia Quinn Rosa Sam Tara Uma Vic Wes Zoe
 Adam Alice Amir Anna Ari Beth Carl Chen Cleo Dara Eli Emma Ezra Faye Gus Hana Ian Ida Ivy Jade Jon Joy Kai Kate Lars
 Lena Liam Lily Luca Maya Max Nia Nils Nora Olga Omar Paul Priya Raj Ray Rina Ruth Sara Seth Sofia Tess Theo Toby
@@ -204,8 +206,9 @@ def write_truth(path: Path, people: list[Person], shared: set[tuple[str, str]]) 
     owned = []
     for person in people:
         rows = [("anonymous_id", device) for device in person.devices]
-        emails = [person.email, person.work_email, person.typo_email]
-        rows += [("email", email) for email in emails if email]
+        # a misspelt domain is held as the email meant (seeds/email_domain_typos.csv)
+        emails = {correct_email_domain(email) for email in (person.email, person.work_email, person.typo_email) if email}
+        rows += [("email", email) for email in sorted(emails)]
         rows += [("user_id", person.user_id)] if person.user_id else []
         rows += [("phone", "+1" + person.phone)]
         rows += [("crm_contact_id", contact_id) for contact_id in person.contact_ids]

@@ -6,6 +6,9 @@ A dropped record becomes a rejected row with the reason `suppressed (privacy req
 and no raw record, so per file landed = loaded + rejected + suppressed. A row rejected for
 another reason whose raw text holds a suppressed value (a malformed line of that person)
 is kept the same way: the reason says suppressed, the text is not kept.
+
+Values are compared as the identity graph holds them: an email with a misspelt domain
+(`x@gmial.com`) is the email meant (core/normalize.py), whose hash the request stored.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.config import IdentityConfig
-from core.normalize import normalize
+from core.normalize import email_domain_typos, normalize
 from core.privacy import SuppressionList, install_keyed_hash, keyed_hash_sql
 from core.sql import literal
 
@@ -36,6 +39,18 @@ class ChunkSuppression:
         self.types = suppressions.types
         install_keyed_hash(con, suppressions.key)
         con.register("suppressed_hashes", suppressions.hashes)
+        typos = email_domain_typos()
+        con.register("email_domain_typos", pa.table({"typo_domain": pa.array(list(typos), pa.string()),
+                                                     "domain": pa.array(list(typos.values()), pa.string())}))
+        self.email_types = [t for t, rule in identity.identifier_types.items() if rule.normalize == "email"]
+
+    def _as_held(self, identifier_type: str, value: str) -> str:
+        """SQL of `value` (of the type `identifier_type` names) as the identity graph holds it."""
+        if not self.email_types:
+            return value
+        return (f"coalesce((select split_part({value}, '@', 1) || '@' || d.domain from email_domain_typos as d "
+                f"where d.typo_domain = split_part({value}, '@', 2) "
+                f"and {identifier_type} in ({', '.join(literal(t) for t in self.email_types)})), {value})")
 
     def find(self, collected: str, slow_view: str) -> int:
         """Lines of this chunk's records that carry a suppressed identifier (temp table
@@ -44,7 +59,8 @@ class ChunkSuppression:
         self.con.sql(f"""
             create or replace temp table suppressed_lines as
             with identifier_values as (
-                select c._cdp_line, c.identifier_type, coalesce(c.identifier_value, s.identifier_value) as identifier_value
+                select c._cdp_line, c.identifier_type,
+                    {self._as_held('c.identifier_type', 'coalesce(c.identifier_value, s.identifier_value)')} as identifier_value
                 from ({collected}) as c
                 left join {slow_view} as s
                     on c.identifier_value is null and s.identifier_type = c.identifier_type and s.raw_value = c.raw_value
@@ -102,7 +118,8 @@ class ChunkSuppression:
                                                       "value": pa.array(normalised, pa.string())}))
         candidates = []
         for id_type, kind in kinds.items():
-            value = {"id": "t.token", "email": "case when contains(t.token, '@') then lower(t.token) end"}.get(kind)
+            email = self._as_held(literal(id_type), "lower(t.token)")
+            value = {"id": "t.token", "email": f"case when contains(t.token, '@') then {email} end"}.get(kind)
             if kind == "phone":
                 candidates.append(f"select t.line, {literal(id_type)} as identifier_type, p.value from reject_tokens as t "
                                   "inner join reject_phones as p on p.token = t.token where t.phone_like")

@@ -14,6 +14,15 @@ computer beside two people's emails), so that a new class of failure shows up by
 Where recall goes is counted too: linkable identifiers in no profile, and people whose
 identifiers ended in two or more profiles.
 
+Not every linkable pair can be told from another person's without guessing. A weak
+identifier (a phone, a browser) is also what a household shares, so the rules join the
+groups beside one only on a full name on each side (docs/identity-rules.md): a loyalty
+card with nothing but the person's mobile on it looks exactly like a housemate's card
+with the landline. `decidable_recall` is recall over the pairs a resolver keeping to
+that rule (names typed, or a first and a last name as an email's local part) could join (its ceiling is 1.0), beside the raw recall, never instead of it;
+`loss_by_cause` says how much raw recall each kind of record that would have joined the
+pieces costs (`pos_loyalty_members: loyalty_id+phone 0.019`).
+
 This is a test and benchmark tool: it pulls the identifier observations into Python
 to find the linkable groups with scipy, which the product itself never does.
 """
@@ -45,6 +54,12 @@ class Accuracy:
     # people split (or left partly unresolved), by the kind of record that would have
     # joined the pieces: its source and the types on it ('crm_contacts: email+phone')
     split_by_link: dict[str, int] = field(default_factory=dict)
+    # recall over the pairs the data can tell apart (see the module's docstring)
+    decidable_recall: float = 1.0
+    decidable_pairs: int = 0
+    # raw recall lost, by the kind of record that would have joined the pieces (a person's
+    # lost pairs shared equally among the kinds that straddle their pieces)
+    loss_by_cause: dict[str, float] = field(default_factory=dict)
 
     @property
     def over_merged_profiles(self) -> int:
@@ -54,14 +69,17 @@ class Accuracy:
         bridges = ", ".join(f"{kind} {count}" for kind, count in self.over_merged_by_bridge.items())
         unresolved = ", ".join(f"{kind} {count:,}" for kind, count in self.unresolved_by_type.items())
         links = ", ".join(f"{kind} {count:,}" for kind, count in self.split_by_link.items())
+        causes = ", ".join(f"{kind} {loss:.4f}" for kind, loss in self.loss_by_cause.items())
         return (
             f"precision {self.precision:.5f} ({self.predicted_pairs:,} pairs), "
             f"recall {self.recall:.5f} ({self.linkable_pairs:,} linkable pairs), "
+            f"recall over pairs the data can tell apart {self.decidable_recall:.5f} ({self.decidable_pairs:,} pairs), "
             f"profiles with two people's user ids: {self.profiles_with_two_peoples_user_ids}; "
             f"over-merged profiles: {self.over_merged_profiles}" + (f" (bridged by {bridges})" if bridges else "")
             + f"; people split over profiles: {self.split_people:,}"
             + (f"; linkable identifiers in no profile: {unresolved}" if unresolved else "")
             + (f"; split by records of {links}" if links else "")
+            + (f"; recall lost by records of {causes}" if causes else "")
         )
 
 
@@ -95,6 +113,94 @@ def _linkable_groups(con: duckdb.DuckDBPyConnection) -> None:
         create or replace temp table linkable as
         select distinct o.identifier_type, o.identifier_value, o.person_id, c.profile_id as linkable_group
         from observed o join linkable_components c using (identifier_type, identifier_value)
+    """)
+
+
+def _decidable_groups(con: duckdb.DuckDBPyConnection) -> None:
+    """Table `decidable`(identifier_type, identifier_value, decidable_group): the linkable
+    groups as far as they hold together without guessing. Records of one person link
+    their strong identifiers (or, on a record of weak ones alone, its weak ones); a weak
+    group beside one group joins it; beside several, it joins those with a full name on
+    their records, or, when none has one, the largest of them only."""
+    con.sql("""
+        create or replace temp table person_records as
+        select o.source, o.record_key, o.identifier_type, o.identifier_value, coalesce(t.weak, false) as weak,
+            bool_or(not coalesce(t.weak, false)) over (partition by o.source, o.record_key) as has_strong
+        from observed as o
+        left join staging.stg_cdp__identifier_types as t on t.identifier_type = o.identifier_type
+        where (o.source, o.record_key) in (
+            select source, record_key from observed group by 1, 2 having count(distinct person_id) = 1
+        )
+    """)
+    _components(
+        con,
+        """
+        select source, record_key, identifier_type, identifier_value from person_records where weak <> has_strong
+        union all
+        select distinct '_self', identifier_type || ':' || identifier_value, identifier_type, identifier_value from observed
+        """,
+        "evidence_groups",
+    )
+    con.sql("""
+        create or replace temp table group_joins as
+        with anchored as (
+            -- the group each record is anchored in: its strong identifiers', or its weak ones'
+            select distinct r.source, r.record_key, g.profile_id as group_id
+            from person_records as r
+            inner join evidence_groups as g using (identifier_type, identifier_value)
+            where r.weak <> r.has_strong
+        ),
+        named as (
+            select distinct a.group_id
+            from anchored as a
+            inner join staging.stg_cdp__trait_copies as t on t.source = a.source and t.record_key = a.record_key
+            group by a.group_id, a.source, a.record_key
+            having (count(case when t.trait = 'first_name' then t.value end) > 0
+                    and count(case when t.trait = 'last_name' then t.value end) > 0)
+                or count(case when t.trait = 'name' then t.value end) > 0
+            union
+            -- an email whose local part is a first and a last name (int_identity__bridges)
+            select g.profile_id
+            from evidence_groups as g
+            where g.identifier_type = 'email'
+                and regexp_matches(split_part(g.identifier_value, '@', 1), '^([a-z]{2,})[._-]([a-z]{2,})[0-9]*$')
+        ),
+        sizes as (
+            select profile_id as group_id, count(*) as size from evidence_groups group by 1
+        ),
+        beside as (
+            select distinct w.profile_id as weak_group_id, a.group_id
+            from person_records as r
+            inner join evidence_groups as w using (identifier_type, identifier_value)
+            inner join anchored as a on a.source = r.source and a.record_key = r.record_key
+            where r.weak and r.has_strong
+        ),
+        judged as (
+            select b.weak_group_id, b.group_id,
+                count(*) over (partition by b.weak_group_id) as groups_beside,
+                count(n.group_id) over (partition by b.weak_group_id) as named_beside,
+                n.group_id is not null as is_named,
+                row_number() over (partition by b.weak_group_id order by s.size desc, b.group_id) as size_rank
+            from beside as b
+            inner join sizes as s on s.group_id = b.group_id
+            left join named as n on n.group_id = b.group_id
+        )
+        select '_join' as source, weak_group_id as record_key, 'group' as identifier_type, group_id as identifier_value
+        from judged
+        where groups_beside = 1 or is_named or (named_beside = 0 and size_rank = 1)
+        union all
+        select '_join', weak_group_id, 'group', weak_group_id
+        from judged
+        where groups_beside = 1 or is_named or (named_beside = 0 and size_rank = 1)
+        union all
+        select distinct '_self', profile_id, 'group', profile_id from evidence_groups
+    """)
+    _components(con, "select * from group_joins", "joined_groups")
+    con.sql("""
+        create or replace temp table decidable as
+        select g.identifier_type, g.identifier_value, j.profile_id as decidable_group
+        from evidence_groups as g
+        inner join joined_groups as j on j.identifier_value = g.profile_id
     """)
 
 
@@ -177,6 +283,17 @@ def score(warehouse: Path, truth_csv: Path, naive: bool = False) -> Accuracy:
             )
         """).fetchall()[0][0]
         split_by_link = dict(con.sql(_split_by_link()).fetchall())
+        _decidable_groups(con)
+        decidable, decided = con.sql(f"""
+            select
+                (select {_pairs('n')} from (select count(*) as n from decidable group by decidable_group)),
+                (select {_pairs('n')} from (
+                    select count(*) as n from resolved as r
+                    inner join decidable as d using (identifier_type, identifier_value)
+                    group by r.profile_id, d.decidable_group
+                ))
+        """).fetchall()[0]
+        loss_by_cause = {cause: float(lost / linkable) for cause, lost in con.sql(_lost_by_cause()).fetchall()}
     return Accuracy(
         precision=float(correct / predicted) if predicted else 1.0,
         recall=float(found / linkable) if linkable else 1.0,
@@ -187,12 +304,25 @@ def score(warehouse: Path, truth_csv: Path, naive: bool = False) -> Accuracy:
         unresolved_by_type=unresolved,
         split_people=int(split_people),
         split_by_link=split_by_link,
+        decidable_recall=float(decided / decidable) if decidable else 1.0,
+        decidable_pairs=int(decidable),
+        loss_by_cause=loss_by_cause,
     )
 
 
 def _split_by_link() -> str:
     """(link, people): records of one person whose identifiers ended in two or more
     profiles (or some in none), by source and the types on the record, counted once per person."""
+    return f"""
+        with straddling as ({_straddling()})
+        select source || ': ' || types as link, count(distinct person_id) as people
+        from straddling group by 1 order by 2 desc, 1 limit 8
+    """
+
+
+def _straddling() -> str:
+    """Records of one person whose identifiers ended in two or more profiles (or some in
+    none): source, record_key, person_id, and the types on the record."""
     return """
         with one_person as (
             select source, record_key from observed group by 1, 2 having count(distinct person_id) = 1
@@ -202,14 +332,39 @@ def _split_by_link() -> str:
             from observed as o
             inner join one_person as p on p.source = o.source and p.record_key = o.record_key
             left join resolved as r on r.identifier_type = o.identifier_type and r.identifier_value = o.identifier_value
-        ),
-        straddling as (
-            select source, min(person_id) as person_id,
-                string_agg(distinct identifier_type, '+' order by identifier_type) as types
-            from placed group by source, record_key having count(distinct profile_id) > 1
         )
-        select source || ': ' || types as link, count(distinct person_id) as people
-        from straddling group by 1 order by 2 desc, 1 limit 8
+        select source, record_key, min(person_id) as person_id,
+            string_agg(distinct identifier_type, '+' order by identifier_type) as types
+        from placed group by source, record_key having count(distinct profile_id) > 1
+    """
+
+
+def _lost_by_cause() -> str:
+    """(cause, lost pairs): each person's linkable pairs not in one profile, shared equally
+    among the kinds of record (source and types) that straddle their pieces."""
+    return f"""
+        with straddling as ({_straddling()}),
+        causes as (
+            select distinct person_id, source || ': ' || types as cause from straddling
+        ),
+        pairs as (
+            select person_id, {_pairs('n')} as linkable_pairs
+            from (select person_id, linkable_group, count(*) as n from linkable group by 1, 2) group by 1
+        ),
+        found as (
+            select person_id, {_pairs('n')} as found_pairs
+            from (select person_id, profile_id, linkable_group, count(*) as n from resolved group by 1, 2, 3) group by 1
+        ),
+        lost as (
+            select p.person_id, p.linkable_pairs - coalesce(f.found_pairs, 0) as lost_pairs
+            from pairs as p left join found as f on f.person_id = p.person_id
+        )
+        select c.cause, sum(l.lost_pairs / k.causes) as lost
+        from causes as c
+        inner join lost as l on l.person_id = c.person_id
+        inner join (select person_id, count(*) as causes from causes group by 1) as k on k.person_id = c.person_id
+        where l.lost_pairs > 0
+        group by 1 order by 2 desc, 1 limit 8
     """
 
 

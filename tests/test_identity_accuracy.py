@@ -8,11 +8,14 @@ from ingestion.sample_data import generate_landing
 from quality.identity_accuracy import score
 from tests.conftest import make_workspace
 
-# Recall here is what the rules can reach without guessing (0.977 on this world): about 4%
+# Recall here is what the rules can reach without guessing (0.981 on this world): about 4%
 # of the people hold a loyalty card with only a phone on it, beside a named contact with
 # the same number, which no data tells from a housemate's card on the household's
 # landline (docs/identity-rules.md). Those links wait in cdp.identity_review_queue.
-RECALL_WITHOUT_GUESSING = 0.97
+RECALL_WITHOUT_GUESSING = 0.98
+# Over the pairs the data can tell apart (quality/identity_accuracy.py), 0.998 on this world;
+# what is left is mostly names a clerk misspelt at a word's end, which the rules do not forgive.
+RECALL_OF_WHAT_THE_DATA_TELLS = 0.995
 
 
 def test_a_world_with_households_shared_browsers_and_junk_glues_no_two_people(tmp_path):
@@ -26,6 +29,9 @@ def test_a_world_with_households_shared_browsers_and_junk_glues_no_two_people(tm
     assert accuracy.over_merged_profiles == 0, accuracy
     assert accuracy.precision >= 0.999, accuracy
     assert accuracy.recall >= RECALL_WITHOUT_GUESSING, accuracy
+    assert accuracy.decidable_recall >= RECALL_OF_WHAT_THE_DATA_TELLS, accuracy
+    # what is lost, by cause: the phone-only loyalty cards first
+    assert next(iter(accuracy.loss_by_cause)) == "pos_loyalty_members: loyalty_id+phone", accuracy
 
     # the world has the traps: stitching everything that co-occurs falls into them, by
     # phones and by browsers

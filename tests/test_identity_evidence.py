@@ -28,6 +28,14 @@ def family_computer_and_laptop() -> list[dict]:
         # CRM knows under her name: one person with two emails on one laptop
         named(identify("m5", "ann-laptop", user_id="ann1", email="ann@mail.org"), "Ann", "Lee"),
         identify("m6", "ann-laptop", email="ann@work.io"),
+        # Kate logs in on three devices, and on each an email is typed with no name: her
+        # name as its local part (hers), a housemate's first name with her surname, an initial
+        named(identify("m7", "kate-laptop", user_id="kate1"), "Kate", "Roberts"),
+        identify("m8", "kate-laptop", email="kate.roberts85@mail.org"),
+        named(identify("m9", "kate-tablet", user_id="kate1"), "Kate", "Roberts"),
+        identify("m10", "kate-tablet", email="kim.roberts@mail.org"),
+        named(identify("m11", "kate-phone", user_id="kate1"), "Kate", "Roberts"),
+        identify("m12", "kate-phone", email="kroberts@work.io"),
     ]
 
 
@@ -42,6 +50,9 @@ def test_a_shared_browser_joins_no_one_and_the_review_queue_settles_it(tmp_path)
     assert profile_of(workspace, "family-pc") == jon  # the member who logs in on it
     assert profile_of(workspace, "pia1") == pia
     assert profile_of(workspace, "ann@work.io") == profile_of(workspace, "ann1") == profile_of(workspace, "ann-laptop")
+    kate = profile_of(workspace, "kate1")
+    assert profile_of(workspace, "kate.roberts85@mail.org") == kate
+    assert kate not in {profile_of(workspace, "kim.roberts@mail.org"), profile_of(workspace, "kroberts@work.io")}
     assert workspace.query(
         "select detail from cdp.identity_rule_hits where identifier_value = 'family-pc' and rule = 'unconfirmed'"
     ) == [("weak: would join 3 groups of identifiers seen with 3 different full names; "
@@ -110,3 +121,23 @@ def test_an_existing_warehouse_splits_a_household_on_the_next_run(tmp_path):
         "phone +13035550142 is in no profile: unconfirmed: weak: would join 3 groups of identifiers seen with 2 "
         "different full names, 1 of them with no name to confirm it; links no one")
 
+
+
+def test_a_misspelt_mail_domain_is_the_email_meant_and_puts_no_phone_over_its_limit(tmp_path):
+    workspace = make_workspace(tmp_path)
+    # Eve's mobile beside her email, the same email with a clerk's slip in the domain, and
+    # her work email: two emails, within the shared limit, once gmial.com is gmail.com
+    write_events(workspace, "day1.jsonl", [named({**identify("m1", "eve-phone", user_id="eve1", email="eve@gmail.com"),
+                                                   "context": {"traits": {"phone": "303 555 0199"}}}, "Eve", "Ito")])
+    write_csv(workspace, "crm/contacts.csv", CONTACTS, [
+        "c1,Eve@GMIAL.com,(303) 555-0199,Eve,Ito,,,lead,2026-01-01T00:00:00Z",
+        "c2,eve@acme.io,303-555-0199,Eve,Ito,,,lead,2026-01-01T00:00:00Z",
+    ])
+    assert workspace.cdp("run").returncode == 0
+
+    eve = profile_of(workspace, "eve1")
+    assert profile_of(workspace, "eve@gmail.com") == profile_of(workspace, "eve@acme.io") == profile_of(workspace, "c1") == eve
+    assert workspace.query("select identifier_value, raw_value from intermediate.int_identity__identifiers_screened "
+                           "where record_key = 'c1' and identifier_type = 'email'") == [("eve@gmail.com", "Eve@GMIAL.com")]
+    # typed either way, a value finds the same profile (core/normalize.py reads the same list)
+    assert workspace.cdp("explain", "email", " EVE@gmial.com").stdout.startswith(f"profile {eve}\n")

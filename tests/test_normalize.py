@@ -49,3 +49,23 @@ def test_the_sql_fast_path_accepts_only_what_email_validator_accepts():
     assert "jo.smith@gmail.com" in accepted and "o'brien@example.org" in accepted
     for email in accepted:
         assert normalize_email(email) == (email, None), email
+
+
+def test_a_listed_misspelt_mail_domain_is_the_domain_meant_and_nothing_else_changes():
+    from core.normalize import correct_email_domain, email_domain_typos
+
+    assert email_domain_typos()["gmial.com"] == "gmail.com"
+    assert {correct_email_domain(f"jo@{typo}") for typo in email_domain_typos()} == {
+        f"jo@{domain}" for domain in email_domain_typos().values()}
+    # the whole domain is matched: a real domain that starts or ends like a typo stays
+    for email in ["jo@gmail.com", "jo@gmail.co.uk", "jo@yahoo.co.jp", "gmial.com@acme.io", "jo@mygmial.com"]:
+        assert correct_email_domain(email) == email
+
+
+def test_a_value_typed_with_a_misspelt_domain_names_the_identifier_the_warehouse_holds():
+    from core.config import IdentityConfig, IdentifierTypeConfig
+
+    identity = IdentityConfig(identifier_types={"email": IdentifierTypeConfig(priority=1, normalize="email"),
+                                                "user_id": IdentifierTypeConfig(priority=2)})
+    assert identity.normalize_identifier("email", " Jo@GMIAL.com ") == ("jo@gmail.com", None)
+    assert identity.normalize_identifier("user_id", "jo@gmial.com") == ("jo@gmial.com", None)

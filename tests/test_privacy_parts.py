@@ -45,6 +45,9 @@ def test_a_request_is_normalised_hashed_and_its_reason_masked():
     request = make_request(CONFIG.identity, key, "forget", Given("email", " Ann@Mail.ORG ", "from ann@mail.org, ticket 9"))
     assert request.error is None and request.identifier_hash == keyed_hash(key, "email", "ann@mail.org")
     assert request.reason == "from …, ticket 9"
+    # a misspelt mail domain is the email the warehouse holds (seeds/email_domain_typos.csv)
+    typo = make_request(CONFIG.identity, key, "forget", Given("email", "ann@GMIAL.com"))
+    assert typo.identifier_hash == keyed_hash(key, "email", "ann@gmail.com")
     phone = make_request(CONFIG.identity, key, "forget", Given("phone", "(212) 736-5000"))
     assert phone.identifier_hash == keyed_hash(key, "phone", "+12127365000")
     assert make_request(CONFIG.identity, key, "forget", Given("fax", "1")).error.startswith("unknown identifier type 'fax'")
@@ -64,9 +67,11 @@ def test_landing_drops_records_of_suppressed_identifiers_and_keeps_no_text_of_th
     key = b"0123456789abcdef"
     path = tmp_path / "members.csv"
     path.write_text("loyalty_id,email,phone\nL1,ANN@mail.org,\nL2,bo@mail.org,\nL3,cy@mail.org,(212) 736-5000\n"
-                    "L4,broken\n")
-    hashes = pa.table({"identifier_type": ["email", "phone"], "request_id": ["pr_1", "pr_2"],
-                       "identifier_hash": [keyed_hash(key, "email", "ann@mail.org"), keyed_hash(key, "phone", "+12127365000")]})
+                    "L4,broken\nL5,Dee@GMIAL.com,\nL6,dee@gmial.com,,extra\n")
+    # Dee asked to be forgotten as dee@gmail.com: a misspelt domain is the same email
+    hashes = pa.table({"identifier_type": ["email", "phone", "email"], "request_id": ["pr_1", "pr_2", "pr_3"],
+                       "identifier_hash": [keyed_hash(key, "email", "ann@mail.org"), keyed_hash(key, "phone", "+12127365000"),
+                                           keyed_hash(key, "email", "dee@gmail.com")]})
     source = CONFIG.sources["pos_loyalty_members"]
     parser = ChunkParser("pos_loyalty_members", source, CONFIG.identity,
                          SuppressionList(key, hashes.select(SUPPRESSION_COLUMNS.names).cast(SUPPRESSION_COLUMNS)))
@@ -77,8 +82,10 @@ def test_landing_drops_records_of_suppressed_identifiers_and_keeps_no_text_of_th
         {"line": 2, "raw_record": None, "reason": "suppressed (privacy request pr_1)"},
         {"line": 4, "raw_record": None, "reason": "suppressed (privacy request pr_2)"},
         {"line": 5, "raw_record": '["L4", "broken"]', "reason": "malformed CSV row: expected 3 fields, found 2"},
+        {"line": 6, "raw_record": None, "reason": "suppressed (privacy request pr_3)"},
+        {"line": 7, "raw_record": None, "reason": "suppressed (privacy request pr_3)"},
     ]
-    assert parsed.suppressed == 2
+    assert parsed.suppressed == 4
     assert set(parsed.identifiers.column("record_key").to_pylist()) == {"L2"}
 
 

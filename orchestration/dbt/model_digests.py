@@ -64,8 +64,9 @@ def node_digests(manifest: Mapping[str, Any], rules: Mapping[str, str], engine: 
                 "config": {k: v for k, v in node["config"].items() if k not in DESCRIPTIVE_CONFIG},
                 "columns": _column_types(node),
                 "test": node.get("test_metadata"),
-                "macros": sorted(macro_digest(m) for m in node["depends_on"]["macros"]),
-                "upstream": sorted(digest(parent) for parent in node["depends_on"]["nodes"]),
+                # a seed depends on no node (its checksum is its file's content)
+                "macros": sorted(macro_digest(m) for m in node["depends_on"].get("macros", [])),
+                "upstream": sorted(digest(parent) for parent in node["depends_on"].get("nodes", [])),
                 "engine": engine,
             })
         else:  # something dbt resolves that the manifest does not hold: its name is all there is

@@ -10,7 +10,8 @@ final as (
         cast(priority as integer) as priority,
         cast(max_per_profile as integer) as max_per_profile,
         cast(shared_limit as integer) as shared_limit,
-        coalesce(cast(weak as boolean), false) as weak
+        coalesce(cast(weak as boolean), false) as weak,
+        normalize
     from source
 )
 

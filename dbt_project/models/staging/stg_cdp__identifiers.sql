@@ -8,6 +8,11 @@
 -- invalid (ingestion/parse.py): the rest are read here from raw.events, as they arrived,
 -- which saves landing a second copy of nearly every id.
 --
+-- A misspelt mail domain (`gmial.com`, seeds/email_domain_typos.csv) is corrected here, on
+-- identifiers of the types landing normalises as emails: `x@gmial.com` is `x@gmail.com`,
+-- and raw_value keeps what arrived. A rule, not landing's: an edited list re-resolves all
+-- history on the next run.
+--
 -- The raw tables are named in each branch rather than as CTEs: DuckDB materialises a CTE
 -- read more than once, and the incremental filter would no longer reach the raw scans.
 {#- the source name raw.events lands under (ingestion/segment.py EVENTS_SOURCE) -#}
@@ -78,20 +83,34 @@ observations as (
     select * from events_as_landed
 ),
 
+-- each misspelt domain, for each type normalised as an email
+corrections as (
+    select t.identifier_type, d.typo_domain, d.domain
+    from identifier_types as t
+    cross join {{ ref('email_domain_typos') }} as d
+    where t.normalize = 'email'
+),
+
 final as (
     select
-        source,
-        record_key,
-        identifier_type,
+        s.source,
+        s.record_key,
+        s.identifier_type,
         -- landed only where normalising changed it (ingestion/parse.py); rows landed before
         -- hold it always
-        coalesce(raw_value, identifier_value) as raw_value,
-        identifier_value,
-        invalid_reason,
-        cast(observed_at as timestamp) as observed_at,
-        cast(_cdp_loaded_at as timestamp) as loaded_at,
-        _cdp_loaded_at
+        coalesce(s.raw_value, s.identifier_value) as raw_value,
+        case
+            when c.domain is null then s.identifier_value
+            else {{ dbt.split_part('s.identifier_value', "'@'", 1) }} || '@' || c.domain
+        end as identifier_value,
+        s.invalid_reason,
+        cast(s.observed_at as timestamp) as observed_at,
+        cast(s._cdp_loaded_at as timestamp) as loaded_at,
+        s._cdp_loaded_at
     from observations as s
+    left join corrections as c
+        on c.identifier_type = s.identifier_type
+        and c.typo_domain = {{ dbt.split_part('s.identifier_value', "'@'", 2) }}
     where {{ not_from_a_dropped_copy('s') }}
 )
 

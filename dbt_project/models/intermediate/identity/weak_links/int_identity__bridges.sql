@@ -3,7 +3,8 @@
 -- it) and each group of strong identifiers it is beside.
 --
 -- Absent evidence is not agreement: a weak group joins the groups beside it only when
--- each of them has a full name on its records and all those names, and any on the weak
+-- each of them has a full name on its records (or, with none there, in the local part of
+-- one of its emails: 'kate.roberts@') and all those names, and any on the weak
 -- group's own records, agree (confirmed): are one, but for a one-letter slip inside a word
 -- (macros/names_agree.sql). When two or more have a name, all one, and
 -- others none, it joins the named ones only. Otherwise (unconfirmed: a landline on Jon's
@@ -91,11 +92,40 @@ record_names as (
     group by t.source, t.record_key
 ),
 
-group_names as (
+names_on_records as (
     select distinct r.group_id, n.full_name
     from group_records as r
     inner join record_names as n on n.source = r.source and n.record_key = r.record_key
     where n.full_name is not null
+),
+
+-- A group with no name on its records is named by an email of its own whose local part
+-- is a first and a last name ('kate.roberts', 'kate_roberts85'): as good as a name typed
+-- beside it. An initial ('kroberts', 'k.roberts') names no one: a housemate shares the
+-- surname, and may share the initial.
+{%- set named_local_part = "'^([a-z]{2,})[._-]([a-z]{2,})[0-9]*$'" %}
+email_local_parts as (
+    select g.group_id, {{ dbt.split_part('n.identifier_value', "'@'", 1) }} as local_part
+    from groups as g
+    inner join nodes as n on n.node_id = g.node_id
+    inner join {{ ref('stg_cdp__identifier_types') }} as t on t.identifier_type = n.identifier_type
+    where t.normalize = 'email' and not g.is_weak
+        and g.group_id not in (select group_id from names_on_records)
+),
+
+names_in_emails as (
+    select distinct
+        group_id,
+        regexp_extract(local_part, {{ named_local_part }}, 1) || ' '
+            || regexp_extract(local_part, {{ named_local_part }}, 2) as full_name
+    from email_local_parts
+    where {{ regexp_matches('local_part', named_local_part) }}
+),
+
+group_names as (
+    select * from names_on_records
+    union all
+    select * from names_in_emails
 ),
 
 -- each identifier's profile in the last build: a weak group keeps to the group it shared one with
