@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_origin
 
 import duckdb
 import phonenumbers
@@ -31,6 +31,21 @@ class ConfigError(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_empty_list_or_mapping_is_none(cls, data: object) -> object:
+        # YAML reads a key with nothing after it (`blocked_patterns:` with every line
+        # commented out) as null: for a list or mapping that means none, not an error
+        if not isinstance(data, dict):
+            return data
+        empty = {list: list, dict: dict}
+        return {
+            key: empty[get_origin(cls.model_fields[key].annotation)]()
+            if value is None and key in cls.model_fields and get_origin(cls.model_fields[key].annotation) in empty
+            else value
+            for key, value in data.items()
+        }
 
 
 class ApiConfig(_Strict):

@@ -69,3 +69,16 @@ def test_a_segment_named_like_a_sql_segment_model_is_an_error():
     segment = "segments:\n  at_risk_high_value: {description: x, where: {trait: order_count, op: '>', value: 0}}\n"
     with pytest.raises(ConfigError, match="'at_risk_high_value' is both in cdp.yml and a SQL segment model"):
         parse_config("sources:\n  shop: {files: a.csv, format: csv, primary_key: id}\n" + IDENTITY + segment)
+
+
+def test_an_empty_list_or_mapping_key_means_none():
+    # every line under the key commented out: YAML reads null
+    config = parse_config(
+        "sources:\n  shop:\n    files: a.csv\n    format: csv\n    primary_key: id\n    traits:\n    columns:\n"
+        + IDENTITY + "  blocked_values:\n  blocked_patterns:\n  #  - '^test@'\n  overrides:\n"
+        + "segments:\ntraits:\ndestinations:\n"
+    )
+    assert (config.identity.blocked_values, config.identity.blocked_patterns, config.identity.overrides) == ([], [], [])
+    assert (config.sources["shop"].traits, config.sources["shop"].columns) == ([], {})
+    assert (config.segments, config.traits, config.destinations) == ({}, {}, {})
+
