@@ -9,16 +9,17 @@ from __future__ import annotations
 import codecs
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_origin
 
 import duckdb
 import phonenumbers
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.marts import row_columns
+from core.computed_traits import AGGREGATES, SEGMENT_TYPES, CompiledTrait, RecordsShape, compile_performed, compile_trait
+from core.marts import profile_columns, row_columns
 from core.normalize import correct_email_domain, normalize
-from core.segment_compiler import SegmentError, compile_where, sql_segment_names
+from core.segment_compiler import Performed, SegmentError, compile_where, sql_segment_names
 from core.sql import NAME_PATTERN
 
 ColumnType = Literal["string", "integer", "double", "boolean", "timestamp"]
@@ -31,6 +32,21 @@ class ConfigError(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_empty_list_or_mapping_is_none(cls, data: object) -> object:
+        # YAML reads a key with nothing after it (`blocked_patterns:` with every line
+        # commented out) as null: for a list or mapping that means none, not an error
+        if not isinstance(data, dict):
+            return data
+        empty = {list: list, dict: dict}
+        return {
+            key: empty[get_origin(cls.model_fields[key].annotation)]()
+            if value is None and key in cls.model_fields and get_origin(cls.model_fields[key].annotation) in empty
+            else value
+            for key, value in data.items()
+        }
 
 
 class ApiConfig(_Strict):
@@ -212,8 +228,24 @@ class SegmentConfig(_Strict):
     description: str
     where: dict = Field(description="a condition tree: {all: [...]}, {any: [...]}, {not: ...} or {trait, op, value}")
 
-    def predicate(self, name: str) -> str:
-        return compile_where(self.where, f"segments.{name}.where")
+    def predicate(self, name: str, computed: dict[str, str] | None = None, performed: Performed | None = None) -> str:
+        """SQL over cdp.profiles and the computed traits (`computed`: name -> type), with
+        conditions on behaviour compiled by `performed`."""
+        return compile_where(self.where, f"segments.{name}.where", computed, performed)
+
+
+class ComputedTraitConfig(_Strict):
+    """An aggregate over a person's records of one source: cdp.profile_computed_traits."""
+
+    description: str = ""
+    source: str = Field(description="a source in sources; a segment-format one reads its events")
+    event: str | None = Field(default=None, description="segment sources: the event name (track calls' `event`)")
+    type: Literal["identify", "track", "page", "screen", "group", "alias"] | None = Field(
+        default=None, description="segment sources: the call type")
+    where: dict[str, Any] = Field(default_factory=dict, description="column or event property -> value or list of values")
+    within_last_days: int | None = Field(default=None, ge=1, description="only records of the last n days (run's clock)")
+    aggregate: Literal[AGGREGATES]  # type: ignore[valid-type]
+    of: str | None = Field(default=None, description="the column or event property the aggregate reads")
 
 
 class DestinationConfig(_Strict):
@@ -269,9 +301,38 @@ class CdpConfig(_Strict):
     sources: dict[str, SourceConfig]
     identity: IdentityConfig
     segments: dict[str, SegmentConfig] = Field(default_factory=dict)
+    computed_traits: dict[str, ComputedTraitConfig] = Field(default_factory=dict)
     traits: dict[str, TraitRule] = Field(default_factory=dict, description="survivorship per trait; default most_recent")
     destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
     server: ServerConfig = Field(default_factory=ServerConfig)
+
+    def compiled_traits(self) -> dict[str, CompiledTrait]:
+        """Each computed trait's SQL and type (core/computed_traits.py)."""
+        compiled = {}
+        for name, trait in self.computed_traits.items():
+            shape = self._records_shape(trait.source)
+            if not shape.is_events and (trait.event or trait.type):
+                raise SegmentError(f"computed_traits.{name}: event and type are for a segment-format source")
+            compiled[name] = compile_trait(name, trait, shape)
+        return compiled
+
+    def _records_shape(self, name: str) -> RecordsShape:
+        source = self.sources[name]
+        return RecordsShape.of_source(name, source.typed_columns(), source.format == "segment", source.timestamp)
+
+    def _performed(self, node: object, where: str) -> str:
+        """A segment's {performed: ...}: over `source` (default: the events source)."""
+        name = node.get("source", "events") if isinstance(node, dict) else "events"
+        if name not in self.sources:
+            raise SegmentError(f"{where}.source: unknown source {name!r}")
+        return compile_performed(node, self._records_shape(name), where)
+
+    def computed_trait_types(self) -> dict[str, str]:
+        """Computed trait -> its type as segment conditions compare it (a cdp.profiles type)."""
+        return {name: SEGMENT_TYPES[trait.data_type] for name, trait in self.compiled_traits().items()}
+
+    def segment_predicate(self, name: str) -> str:
+        return self.segments[name].predicate(name, self.computed_trait_types(), self._performed)
 
     def environment_variables(self) -> set[str]:
         """The variables this config names for URLs and tokens."""
@@ -297,6 +358,18 @@ class CdpConfig(_Strict):
             for source in rule.sources:
                 if source not in self.sources:
                     raise ValueError(f"traits.{trait}.sources: unknown source {source!r}")
+        profile = profile_columns()
+        for name, trait in self.computed_traits.items():
+            if not NAME_PATTERN.match(name) or "__" in name:
+                raise ValueError(f"computed trait name {name!r} must be lowercase letters, digits and single underscores")
+            if name in profile:
+                raise ValueError(f"computed_traits.{name}: cdp.profiles has a column of that name: rename the trait")
+            if trait.source not in self.sources:
+                raise ValueError(f"computed_traits.{name}.source: unknown source {trait.source!r}")
+        try:
+            computed = self.computed_trait_types()
+        except SegmentError as exc:
+            raise ValueError(str(exc)) from exc
         sql_segments = sql_segment_names()
         for name in set(self.segments) & set(sql_segments):
             raise ValueError(f"segment {name!r} is both in cdp.yml and a SQL segment model: rename one")
@@ -304,7 +377,7 @@ class CdpConfig(_Strict):
             if not NAME_PATTERN.match(name):
                 raise ValueError(f"segment name {name!r} must be lowercase letters, digits and underscores")
             try:
-                segment.predicate(name)
+                segment.predicate(name, computed, self._performed)
             except SegmentError as exc:
                 raise ValueError(str(exc)) from exc
         for name, destination in self.destinations.items():

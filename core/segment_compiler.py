@@ -1,8 +1,8 @@
 """Declarative segments: conditions on profile traits, compiled to a SQL predicate.
 
 A condition names a column of `cdp.profiles` (the columns and types declared in
-dbt_project/models/marts/_marts.yml, so the two cannot drift apart), an operator and
-a value. Values become SQL literals here, through core/sql.py: strings are quoted with
+dbt_project/models/marts/_marts.yml, so the two cannot drift apart) or a computed trait
+of cdp.yml (cdp.profile_computed_traits), an operator and a value. Values become SQL literals here, through core/sql.py: strings are quoted with
 quotes doubled, numbers must be numbers, booleans booleans. Nothing a user writes is
 pasted into SQL as code, so a segment cannot inject SQL.
 """
@@ -10,6 +10,7 @@ pasted into SQL as code, so a segment cannot inject SQL.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from core.marts import SQL_SEGMENTS_DIR, listed_sql_segments, profile_columns
@@ -19,7 +20,9 @@ NUMERIC = {"bigint", "integer", "double", "decimal"}
 COMPARISONS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
 TIME_WINDOWS = {"within_last_days", "more_than_days_ago"}
 # Relative windows are resolved by dbt at run time (run_started_at - N days); the
-# compiler leaves this mark, which no quoted value may contain.
+# compiler leaves this mark. dbt resolves every mark that starts with MARK_PREFIX (this
+# one, and core/computed_traits.py's), so no quoted value may contain it.
+MARK_PREFIX = "__CDP_"
 CUTOFF_MARK = "__CDP_DAYS_AGO_"
 OPERATORS = [*COMPARISONS, "in", "not_in", "is_null", "not_null", *TIME_WINDOWS]
 
@@ -47,7 +50,8 @@ def sql_segment_names() -> list[str]:
     return names
 
 
-def _literal(value: Any, data_type: str, where: str) -> str:
+def literal_of(value: Any, data_type: str, where: str) -> str:
+    """`value` as a SQL literal of `data_type` (a profiles column type), or a SegmentError."""
     if value is None:
         raise SegmentError(f"{where}: needs a value")
     if data_type in NUMERIC:
@@ -62,19 +66,18 @@ def _literal(value: Any, data_type: str, where: str) -> str:
         raise SegmentError(f"{where}: compare timestamps with within_last_days or more_than_days_ago")
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise SegmentError(f"{where}: {value!r} is not text")
-    if CUTOFF_MARK in str(value):
-        raise SegmentError(f"{where}: values may not contain {CUTOFF_MARK!r}")
+    if MARK_PREFIX in str(value):
+        raise SegmentError(f"{where}: values may not contain {MARK_PREFIX!r}")
     return literal(str(value))
 
 
-def _condition(node: dict, where: str) -> str:
+def _condition(node: dict, where: str, columns: dict[str, str]) -> str:
     unknown = set(node) - {"trait", "op", "value"}
     if unknown:
         raise SegmentError(f"{where}: unknown key {sorted(unknown)[0]!r}")
-    columns = profile_columns()
     trait, op, value = node.get("trait"), node.get("op"), node.get("value")
     if trait not in columns:
-        raise SegmentError(f"{where}.trait: unknown trait {trait!r} (profiles has: {', '.join(sorted(columns))})")
+        raise SegmentError(f"{where}.trait: unknown trait {trait!r} (profiles and computed traits have: {', '.join(sorted(columns))})")
     if op not in OPERATORS:
         raise SegmentError(f"{where}.op: unknown operator {op!r} (use one of: {', '.join(OPERATORS)})")
     data_type = columns[trait]
@@ -93,23 +96,36 @@ def _condition(node: dict, where: str) -> str:
     if op in ("in", "not_in"):
         if not isinstance(value, list) or not value:
             raise SegmentError(f"{where}.value: {op} takes a non-empty list")
-        items = ", ".join(_literal(v, data_type, f"{where}.value") for v in value)
+        items = ", ".join(literal_of(v, data_type, f"{where}.value") for v in value)
         return f"{column} {'in' if op == 'in' else 'not in'} ({items})"
-    return f"{column} {COMPARISONS[op]} {_literal(value, data_type, f'{where}.value')}"
+    return f"{column} {COMPARISONS[op]} {literal_of(value, data_type, f'{where}.value')}"
 
 
-def compile_where(node: Any, where: str) -> str:
-    """SQL for a condition tree: {all: [...]}, {any: [...]}, {not: ...} or a condition."""
+Performed = Callable[[Any, str], str]
+
+
+def compile_where(node: Any, where: str, computed: dict[str, str] | None = None, performed: Performed | None = None) -> str:
+    """SQL for a condition tree: {all: [...]}, {any: [...]}, {not: ...} or a condition, over
+    the columns of cdp.profiles and the `computed` traits (name -> type, as profiles types).
+    `performed` compiles a condition on behaviour ({performed: {...}}, where it says)."""
+    return _compile(node, where, {**profile_columns(), **(computed or {})}, performed)
+
+
+def _compile(node: Any, where: str, columns: dict[str, str], performed: Performed | None) -> str:
     if not isinstance(node, dict):
         raise SegmentError(f"{where}: expected a condition or all/any/not")
     for joiner in ("all", "any"):
         if joiner in node:
             if set(node) != {joiner} or not isinstance(node[joiner], list) or not node[joiner]:
                 raise SegmentError(f"{where}.{joiner}: takes a non-empty list and nothing beside it")
-            parts = [compile_where(child, f"{where}.{joiner}[{i}]") for i, child in enumerate(node[joiner])]
+            parts = [_compile(child, f"{where}.{joiner}[{i}]", columns, performed) for i, child in enumerate(node[joiner])]
             return "(" + f" {'and' if joiner == 'all' else 'or'} ".join(parts) + ")"
     if "not" in node:
         if set(node) != {"not"}:
             raise SegmentError(f"{where}.not: takes one condition and nothing beside it")
-        return f"not ({compile_where(node['not'], f'{where}.not')})"
-    return "(" + _condition(node, where) + ")"
+        return f"not ({_compile(node['not'], f'{where}.not', columns, performed)})"
+    if "performed" in node:
+        if set(node) != {"performed"} or performed is None:
+            raise SegmentError(f"{where}.performed: takes one mapping and nothing beside it")
+        return "(" + performed(node["performed"], f"{where}.performed") + ")"
+    return "(" + _condition(node, where, columns) + ")"

@@ -155,7 +155,7 @@ class ChunkParser:
 
     def _suppress(self, loaded_at: str, records: pa.Table) -> pa.Table:
         """The records without those carrying a suppressed identifier (ingestion/suppression.py)."""
-        collected = self._collected(loaded_at, False, self.suppression.types)
+        collected = self._collected(False, self.suppression.types)
         if collected is None:
             self.con.sql("create or replace temp table suppressed_lines (_cdp_line bigint, request_id varchar)")
             return records
@@ -172,11 +172,19 @@ class ChunkParser:
             return "timestamp"
         return quote(self.source.timestamp) if self.source.timestamp else loaded_at
 
-    def _collected(self, loaded_at: str, changed_only: bool, types: set[str] | None = None) -> str | None:
+    def _seen_at(self) -> str:
+        """When a record shows its identifiers in use: its own time, or none. A record with no
+        time (a loyalty card holder) is not a sighting at load time: it leaves
+        first_seen_at and last_seen_at to records that have one."""
+        if self.source.format == "segment":
+            return "timestamp"
+        return quote(self.source.timestamp) if self.source.timestamp else "null::timestamp"
+
+    def _collected(self, changed_only: bool, types: set[str] | None = None) -> str | None:
         """SQL of one row per identifier value of a record (of `types`, with the record's
         line; or of every type): ids trimmed and plain emails accepted in SQL (`identifier_value`), the rest null
         for Python to normalise (`_normalise_slow`). None: the records hold no identifier."""
-        observed_at = self._observed_at(loaded_at)
+        observed_at = self._seen_at()
         kinds = {id_type: rule.normalize for id_type, rule in self.identity.identifier_types.items()}
         parts = []
         for column, id_type in self.identifier_columns.items():
@@ -224,7 +232,7 @@ class ChunkParser:
         `raw_value` is kept only where normalising changed the value (or found it invalid):
         nearly every id arrives as it is stored, and a second copy of it was a fifth of the
         cost of loading the identifiers (stg_cdp__identifiers fills it back in)."""
-        collected = self._collected(loaded_at, self.changed_identifiers_only)
+        collected = self._collected(self.changed_identifiers_only)
         if collected is None:
             return self.con.sql(
                 """select null::varchar as record_key, null::varchar as identifier_type, null::varchar as raw_value,

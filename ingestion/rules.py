@@ -1,6 +1,7 @@
 """cdp.yml's rules as small raw tables, replaced on every landing run, so dbt applies
 exactly what the config says: identifier types and limits, blocked values and
-patterns, overrides, caps, survivorship rules per trait, and compiled segments."""
+patterns, overrides, caps, survivorship rules per trait, and compiled segments and
+computed traits."""
 
 from __future__ import annotations
 
@@ -95,6 +96,23 @@ def segment_definitions(config: CdpConfig):
     )
     def segment_rows() -> Iterator[dict]:
         for name, segment in config.segments.items():
-            yield {"name": name, "description": segment.description, "predicate": segment.predicate(name)}
+            yield {"name": name, "description": segment.description, "predicate": config.segment_predicate(name)}
 
     return segment_rows
+
+
+def computed_trait_definitions(config: CdpConfig):
+    """cdp.yml's computed traits, compiled to SQL (core/computed_traits.py), for dbt to run."""
+
+    @dlt.resource(
+        name="computed_trait_definitions",
+        write_disposition="replace",
+        columns={"name": {"data_type": "text"}, "description": {"data_type": "text"}, "data_type": {"data_type": "text"},
+                 "empty_value": {"data_type": "text"}, "sql": {"data_type": "text"}},
+    )
+    def computed_trait_rows() -> Iterator[dict]:
+        for name, trait in config.compiled_traits().items():
+            yield {"name": name, "description": config.computed_traits[name].description, "data_type": trait.data_type,
+                   "empty_value": trait.empty_value, "sql": trait.sql}
+
+    return computed_trait_rows

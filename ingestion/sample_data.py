@@ -14,7 +14,9 @@ file with updates, malformed lines. And the traps a resolver must not fall into:
 - beside them, what must still be one person: two emails used on one laptop, a
   second email in the CRM, a loyalty card with only a phone on it.
 
-Deterministic for a given seed and end date, so tests can assert exact numbers.
+Times are offsets back from `now` (the run's clock: the start of today, UTC, unless
+given), so time-windowed segments ("in the last 30 days") have members on any day.
+Deterministic for a given seed and `now`, so tests can assert exact numbers.
 With `truth=`, writes who is who (see write_truth).
 """
 
@@ -26,7 +28,7 @@ import json
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from core.normalize import correct_email_domain
@@ -225,13 +227,22 @@ def write_truth(path: Path, people: list[Person], shared: set[tuple[str, str]]) 
         writer.writerows(row for row in owned if row[:2] not in shared and len(owners[row[:2]]) == 1)
 
 
+def start_of_today() -> datetime:
+    """The run's clock for sample data: today's midnight (UTC, naive as the files write it),
+    so every call on one day writes the same files."""
+    return datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+
+
 def generate_landing(
-    root: Path, people_count: int = 2000, seed: int = 7, end: datetime | None = None, truth: Path | None = None
+    root: Path, people_count: int = 2000, seed: int = 7, now: datetime | None = None, truth: Path | None = None
 ) -> dict[str, int]:
-    """Write the sample landing folder under `root`; returns how many rows each file kind got.
+    """Write the sample landing folder under `root`, a year of activity before `now`
+    (default: start_of_today()); returns how many rows each file kind got.
     With `truth`, also write the ground truth of who is who there (see write_truth)."""
     rng = random.Random(seed)
-    end = (end or datetime(2026, 11, 1)).replace(microsecond=0)
+    # the year ends a day before now: a visit's later pages and its login follow its
+    # first page by up to 11 hours, and nothing may happen after the run's clock
+    end = (now or start_of_today()).replace(microsecond=0) - timedelta(days=1)
     start = end - timedelta(days=365)
     people = make_people(rng, people_count)
     households = make_households(rng, people)
@@ -240,6 +251,7 @@ def generate_landing(
     events: list[dict] = []
     orders: list[dict] = []
     kiosk = "kiosk-browser-store-42"
+    order_visits: list[tuple[Person, datetime]] = []
 
     def moment() -> datetime:
         return start + timedelta(seconds=rng.randint(0, int((end - start).total_seconds())))
@@ -308,6 +320,7 @@ def generate_landing(
                                "total": total, "currency": "USD", "created_at": _ts(when), "status": status})
                 events.append(event("track", person, None, when, event="Order Completed",
                                     properties={"order_id": order_id, "total": total}))
+                order_visits.append((person, when))
 
     shared_values = {("phone", "+1" + home.landline) for home in households}
     shared_values |= {("phone", "+1" + number) for number in recycled}
@@ -349,8 +362,9 @@ def generate_landing(
 
     rng.shuffle(events)
     half = len(events) // 2
+    first_file = events[:half] + _order_visits(random.Random(f"{seed}-order-visits"), order_visits)
     # The second file re-sends 25 events of the first (same messageId): they must be stored once.
-    out.jsonl("events/events_001.jsonl", events[:half], extra_lines=['{"type": "track", "event": "Broken", "userId": '])
+    out.jsonl("events/events_001.jsonl", first_file, extra_lines=['{"type": "track", "event": "Broken", "userId": '])
     out.jsonl("events/events_002.jsonl.gz", events[half:] + events[:25])
     out.jsonl("shop/orders.jsonl", orders + orders[:3])
 
@@ -395,8 +409,32 @@ def generate_landing(
     if truth is not None:
         family_tablets = {("anonymous_id", owner.devices[0]) for owner in users[20::97]}
         write_truth(truth, people, shared_values | family_tablets)
-    return {"people": len(people), "events": len(events) + 25 + 1, "orders": len(orders) + 3, "contacts": len(contacts) + 1 + len(updates),
+    return {"people": len(people), "events": len(first_file) + len(events) - half + 25 + 1, "orders": len(orders) + 3, "contacts": len(contacts) + 1 + len(updates),
             "loyalty_members": len(members), "pos_transactions": len(transactions) + 1, "email_events": len(email_rows), "tickets": len(tickets)}
+
+
+def _order_visits(rng: random.Random, orders: list[tuple[Person, datetime]]) -> list[dict]:
+    """The visit each web order was placed in: page views on one of the buyer's devices in
+    the minutes before it, most through a campaign; one order in six has none (placed from
+    a bookmark long after the last visit). A generator of its own, so adding these left
+    the rest of the world as it was."""
+    rows = []
+    for person, ordered_at in orders:
+        if rng.random() < 1 / 6:
+            continue
+        device = rng.choice(person.devices)
+        source, medium, name = rng.choice(CAMPAIGNS)
+        context = {"page": {"path": "/products", "url": "https://shop.example.org/products"}}
+        if source:
+            context["campaign"] = {"source": source, "medium": medium, "name": name}
+        when = ordered_at - timedelta(minutes=rng.randint(3, 25))
+        rows.append({"messageId": _new_id(rng), "type": "page", "anonymousId": device, "timestamp": _ts(when),
+                     "name": "Products", "context": context})
+        for path in ("/cart", "/checkout")[:rng.randint(1, 2)]:
+            when += timedelta(minutes=rng.randint(1, 2))
+            rows.append({"messageId": _new_id(rng), "type": "page", "anonymousId": device, "timestamp": _ts(when),
+                         "name": path.strip("/").title(), "context": {"page": {"path": path}}})
+    return rows
 
 
 def _crm_contacts(rng: random.Random, people: list[Person], start: datetime, end: datetime) -> tuple[list[list], list[list]]:

@@ -127,6 +127,31 @@ def test_revenue_across_profiles_equals_revenue_of_attributed_facts(workspace):
     assert workspace.scalar("select count(*) from cdp.orders where profile_id is null") == 0
 
 
+def test_a_record_with_no_time_makes_no_one_seen_at_load_time(workspace):
+    # loyalty members carry no timestamp: only timed records (events, orders, ...) say when
+    # a profile was seen, and the sample's records all precede the load
+    assert workspace.scalar(
+        "select count(*) from cdp.profiles where last_seen_at >= (select min(_cdp_loaded_at) from raw.pos_loyalty_members)"
+    ) == 0
+
+
+def test_orders_are_credited_to_the_visits_they_were_placed_in(workspace):
+    # the sample places most orders in a visit, most visits through a campaign: calls that
+    # are no page view (the order's own track call) open no visit and take no credit
+    shares = dict(workspace.query(
+        "select channel, sum(last_touch_revenue) / (select sum(last_touch_revenue) from cdp.order_attribution) "
+        "from cdp.order_attribution group by channel"
+    ))
+    assert shares["direct"] + shares.get("(none)", 0) < 0.5
+    assert {"google / cpc", "facebook / paid_social", "newsletter / email"} <= set(shares)
+    assert workspace.scalar("select count(*) from cdp.sessions where page_views = 0") == 0
+
+
+def test_time_windowed_segments_have_members_on_the_day_the_sample_is_made(workspace):
+    # the sample's year ends today: visitors who viewed the cart in the last 30 days exist
+    assert workspace.scalar("select count(*) from cdp.segment_memberships where segment = 'anonymous_cart_abandoners'") > 0
+
+
 TABLES = ["raw.events", "raw.identifiers", "raw.rejected_rows", "cdp.profiles", "cdp.profile_identifiers", "cdp.events", "cdp.orders", "cdp.rejected_rows"]
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pytest
 
-from ingestion.sample_data import generate_landing
+from ingestion.sample_data import generate_landing, start_of_today
 from tests.conftest import Workspace, make_workspace, shipped_config
 from tests.test_end_to_end import landed_event_lines
 from tests.test_identity_limits import identify
@@ -124,7 +124,8 @@ def test_returning_people_are_assigned_without_being_resolved_again(tmp_path, mo
     ends where a rebuild does. Quiet records are told apart by hashes, then by value."""
     monkeypatch.setenv("CDP_IDENTITY_HASH_BUCKETS", hash_buckets)
     incremental = make_workspace(tmp_path / "incremental")
-    generate_landing(incremental.landing, people_count=200, seed=14)
+    # a week back: the returning events come 3 days after theirs, and none may be in the future
+    generate_landing(incremental.landing, people_count=200, seed=14, now=start_of_today() - timedelta(days=7))
     assert incremental.cdp("run").returncode == 0
     assert add_returning_events(incremental, "again") > 500
     rebuilt = Workspace(tmp_path / "rebuilt")

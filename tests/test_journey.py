@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
@@ -37,6 +38,9 @@ def workspace(tmp_path_factory):
         # another visitor's first page has no path: the visit's landing page is that page's
         {"messageId": "q1", "type": "page", "anonymousId": "a9", "userId": "u9", "timestamp": "2026-11-03T08:00:00Z"},
         {**page("q2", "03T08:05:00", "/later"), "anonymousId": "a9", "userId": "u9"},
+        # calls with no page view are no visit: a login and a purchase hours after the last page
+        {"messageId": "t1", "type": "identify", "anonymousId": "a9", "userId": "u9", "timestamp": "2026-11-03T20:00:00Z"},
+        {"messageId": "t2", "type": "track", "event": "Order Completed", "userId": "u9", "timestamp": "2026-11-03T20:01:00Z"},
     ]
     (workspace.landing / "events").mkdir(parents=True)
     (workspace.landing / "events" / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
@@ -62,8 +66,18 @@ def test_a_gap_over_30_minutes_starts_a_new_visit_with_its_own_channel(workspace
     assert workspace.query(
         "select s.session_number, s.event_count, s.page_views, s.channel, s.landing_page "
         "from cdp.sessions s join cdp.profiles p using (profile_id) where p.user_id = 'u1' order by 1"
-    ) == [(1, 3, 2, "google / cpc", "/"), (2, 1, 1, "direct", "/"), (3, 1, 1, "newsletter / email", "/sale")]
+    ) == [(1, 2, 2, "google / cpc", "/"), (2, 1, 1, "direct", "/"), (3, 1, 1, "newsletter / email", "/sale")]
     assert workspace.scalar("select session_count from cdp.profiles where user_id = 'u1'") == 3
+
+
+def test_identify_and_track_calls_open_no_visit_of_their_own(workspace):
+    # u1's identify a minute before the first page is not part of the visit either
+    assert workspace.query(
+        "select s.session_number, s.started_at, s.event_count "
+        "from cdp.sessions s join cdp.profiles p using (profile_id) where p.user_id in ('u1', 'u9') order by p.user_id, 1"
+    )[0][1:] == (datetime(2026, 11, 1, 10, 0), 2)
+    assert workspace.scalar(
+        "select count(*) from cdp.sessions s join cdp.profiles p using (profile_id) where p.user_id = 'u9'") == 1
 
 
 def test_a_visit_lands_on_its_first_page_even_when_that_page_has_no_path(workspace):

@@ -1,13 +1,16 @@
-{#- Members of every declarative segment: one select per definition, unioned.
+{#- Members of every declarative segment: one select per definition, unioned, over the
+    profiles and their computed traits (joined by profile_id; their names never clash).
     Predicates were compiled from cdp.yml by core/segment_compiler.py, which quotes every value;
     relative windows arrive as marks and are resolved here against the run's start. -#}
-{% macro segment_members(definitions, profiles) -%}
+{% macro segment_members(definitions, profiles, computed_traits) -%}
     {%- set rows = run_query("select name, predicate from " ~ definitions ~ " order by name").rows if execute else [] -%}
     {%- if rows | length == 0 %}
     select cast(null as varchar) as segment, cast(null as varchar) as profile_id where 1 = 0
     {%- else -%}
         {%- for row in rows %}
-    select '{{ row[0] }}' as segment, profile_id from {{ profiles }} where {{ resolve_segment_cutoffs(row[1]) }}
+    select '{{ row[0] }}' as segment, profile_id
+    from {{ profiles }} inner join {{ computed_traits }} using (profile_id)
+    where {{ resolve_cdp_marks(row[1]) }}
             {%- if not loop.last %}
     union all
             {%- endif -%}

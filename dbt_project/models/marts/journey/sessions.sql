@@ -1,12 +1,14 @@
--- Visits: a profile's events with no gap longer than 30 minutes, as web analytics counts
--- them. A session's channel is that of its first page view ('direct' without a campaign).
+-- Visits: a profile's page and screen views with no gap longer than 30 minutes, as web
+-- analytics counts them. Other calls (identify, track: a login, an order) are not a visit
+-- and open none. A session's channel is that of its first page view ('direct' without a
+-- campaign).
 with
 
 -- only the columns a session needs: the windows below carry every column they are given
 events as (
     select profile_id, event_at, message_id, event_type, channel, page_path
     from {{ ref('events') }}
-    where profile_id is not null
+    where profile_id is not null and event_type in ('page', 'screen')
 ),
 
 gaps as (

@@ -7,11 +7,13 @@
 {{ config(materialized='incremental', full_refresh=false, unique_key=['segment', 'profile_id', 'entered_at']) }}
 
 -- depends_on: {{ ref('stg_cdp__segment_definitions') }}
+-- depends_on: {{ ref('events') }}
+-- depends_on: {{ ref('int_identity__records_resolved') }}
 with
 
 -- who is in each segment right now: declarative ones (cdp.yml) and SQL ones (models)
 evaluated as (
-    {{ segment_members(ref('stg_cdp__segment_definitions'), ref('profiles')) }}
+    {{ segment_members(ref('stg_cdp__segment_definitions'), ref('profiles'), ref('profile_computed_traits')) }}
     {{ sql_segment_members() }}
 ),
 
