@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from activation.publish_parquet import publish_parquet
+from core.memory import duckdb_config
 from core.settings import PUBLISHED_NAME, Settings
 from core.sql import literal, quote
 from core.warehouse_lock import retry_while_locked
@@ -99,7 +100,7 @@ def publish(settings: Settings, run_id: str) -> Published:
         stale.unlink()
     staging = target_dir / f".publishing_{run_id}.duckdb"
     published_at = datetime.now(timezone.utc).replace(tzinfo=None)
-    with duckdb.connect() as con:
+    with duckdb.connect(config=duckdb_config(settings.warehouse)) as con:
         _attach_warehouse(con, settings)
         tables = _published_tables(con)
         counts = _write_snapshot(con, staging, tables, published_at, run_id)

@@ -15,6 +15,7 @@ import duckdb
 
 from core.config import CdpConfig
 from ingestion import segment
+from core.memory import duckdb_config
 
 LINK_LIMIT = 50
 
@@ -77,7 +78,7 @@ def explain(warehouse: Path, config: CdpConfig, identifier_type: str, value: str
     """(found, report) for one identifier."""
     wanted = _normalise(config, identifier_type, value)
     lines: list[str] = []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse), read_only=True, config=duckdb_config(warehouse)) as con:
         found = con.sql(
             "select profile_id from cdp.profile_identifiers where identifier_type = ? and identifier_value = ?",
             params=[identifier_type, wanted],

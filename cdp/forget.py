@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from core.config import CdpConfig
+from core.memory import duckdb_config
 from core.privacy import PrivacyKeyError, check_key, install_keyed_hash, load_key
 from core.settings import Settings
 from privacy.requests import Given, Request, make_request, read_csv_requests, record
@@ -55,7 +56,7 @@ def _given(identifier_type: str | None, value: str | None, reason: str | None, f
 def _record(settings: Settings, config: CdpConfig, kind: str, given: list[Given]) -> list[Request]:
     key = load_key(settings.data_dir)
     made = [make_request(config.identity, key, kind, g) for g in given]
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with duckdb.connect(str(settings.warehouse), config=duckdb_config(settings.warehouse)) as con:
         ensure_tables(con, key)
         check_key(con, key)
         install_keyed_hash(con, key)

@@ -24,6 +24,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from core.memory import duckdb_config
+
 KEY_VARIABLE = "CDP_PRIVACY_KEY"
 KEY_FILE = "privacy.key"
 MIN_KEY_CHARS = 16
@@ -142,7 +144,7 @@ def read_suppressions(warehouse: Path, data_dir: Path) -> SuppressionList | None
     read only then: a warehouse nobody asked to be forgotten from never needs one)."""
     if not warehouse.exists():
         return None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse), read_only=True, config=duckdb_config(warehouse)) as con:
         if not _has_table(con, SUPPRESSIONS):
             return None
         table = con.sql(

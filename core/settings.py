@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.memory import DEFAULT_MEMORY_LIMIT, default_temp_dir, memory_limit_error
 from core.warehouse_lock import DEFAULT_LOCK_WAIT_SECONDS
 
 
@@ -37,11 +38,17 @@ class Settings:
     engine: str = "duckdb"
     # How long a run waits for another process's lock on the warehouse (core/warehouse_lock.py).
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+    # What each DuckDB on the warehouse may hold in memory, and where it spills the rest
+    # (core/memory.py). Left out (None): DuckDB's folder for the file, `<warehouse>.tmp`.
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    temp_dir: Path = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         for name, folder in (("export_dir", "exports"), ("published_dir", "published"), ("dagster_home", "dagster_home")):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, (self.data_dir / folder).absolute())
+        if self.temp_dir is None:
+            object.__setattr__(self, "temp_dir", default_temp_dir(self.warehouse))
 
     @property
     def data_dir(self) -> Path:
@@ -68,6 +75,7 @@ KNOWN_VARIABLES = frozenset({
     "CDP_WAREHOUSE", "CDP_LANDING_DIR", "CDP_CONFIG", "CDP_EXPORT_DIR", "CDP_PUBLISHED_DIR",
     "CDP_SCHEDULE_HOUR", "CDP_SCHEDULE_TIMEZONE", "CDP_WRITE_KEYS", "CDP_READ_KEYS",
     "CDP_LOCK_WAIT_SECONDS", "CDP_PRIVACY_KEY",
+    "CDP_MEMORY_LIMIT", "CDP_TEMP_DIR",
 })
 
 
@@ -104,6 +112,13 @@ def _seconds(name: str, value: str) -> float:
     return seconds
 
 
+def _memory_limit(value: str) -> str:
+    error = memory_limit_error(value)
+    if error:
+        raise SettingsError(error)
+    return value.strip()
+
+
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     return Settings(
         warehouse=Path(environ.get("CDP_WAREHOUSE", "data/warehouse.duckdb")).absolute(),
@@ -115,12 +130,18 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         schedule_hour=_hour(environ.get("CDP_SCHEDULE_HOUR", "3")),
         schedule_timezone=environ.get("CDP_SCHEDULE_TIMEZONE", "UTC"),
         lock_wait_seconds=_seconds("CDP_LOCK_WAIT_SECONDS", environ.get("CDP_LOCK_WAIT_SECONDS", str(DEFAULT_LOCK_WAIT_SECONDS))),
+        memory_limit=_memory_limit(environ.get("CDP_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT),
+        temp_dir=_folder(environ, "CDP_TEMP_DIR"),
     )
 
 
 def export_settings(settings: Settings) -> None:
-    """Publish absolute paths to child processes: dbt reads CDP_WAREHOUSE from its
-    profile. The one place cdp writes its environment."""
+    """Publish absolute paths and DuckDB's memory settings to child processes and to
+    this one's connections: dbt reads CDP_WAREHOUSE, CDP_MEMORY_LIMIT and CDP_TEMP_DIR
+    from its profile, `core.memory.duckdb_config` the last two. The one place cdp writes
+    its environment."""
     os.environ["CDP_WAREHOUSE"] = str(settings.warehouse)
     os.environ["CDP_LANDING_DIR"] = str(settings.landing_dir)
     os.environ["CDP_CONFIG"] = str(settings.config_path)
+    os.environ["CDP_MEMORY_LIMIT"] = settings.memory_limit
+    os.environ["CDP_TEMP_DIR"] = str(settings.temp_dir)

@@ -24,6 +24,8 @@ from typing import TypeVar
 
 import duckdb
 
+from core.memory import duckdb_config
+
 DEFAULT_LOCK_WAIT_SECONDS = 600.0
 FIRST_DELAY_SECONDS = 0.5
 MAX_DELAY_SECONDS = 15.0
@@ -97,8 +99,10 @@ def retry_while_locked(attempt: Callable[[], T], path: Path, wait_seconds: float
 
 def connect(path: Path, read_only: bool = False, wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
             what: str = "cdp") -> duckdb.DuckDBPyConnection:
-    """A connection to the warehouse, once no other process's lock is in the way."""
-    return retry_while_locked(lambda: duckdb.connect(str(path), read_only=read_only), path, wait_seconds, what)
+    """A connection to the warehouse, once no other process's lock is in the way, within
+    the memory limit the settings gave (core/memory.py)."""
+    config = duckdb_config(path)
+    return retry_while_locked(lambda: duckdb.connect(str(path), read_only=read_only, config=config), path, wait_seconds, what)
 
 
 def wait_until_writable(path: Path, wait_seconds: float, what: str) -> None:

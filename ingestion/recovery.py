@@ -24,6 +24,7 @@ import dlt
 import duckdb
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from core.memory import duckdb_config
 from ingestion.landed import LOAD_ID, REJECTED_FILES
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def recover(pipeline: dlt.Pipeline, warehouse: Path, dataset: str) -> Recovery:
             if "aborted" not in str(error).lower():
                 raise
     if warehouse.exists():
-        with duckdb.connect(str(warehouse)) as con:
+        with duckdb.connect(str(warehouse), config=duckdb_config(warehouse)) as con:
             recovery.rows_deleted = delete_unrecorded_rows(con, dataset)
             recovery.rows_withdrawn = withdraw_set_aside_rows(con, dataset)
     if recovery:
@@ -74,7 +75,7 @@ def recover(pipeline: dlt.Pipeline, warehouse: Path, dataset: str) -> Recovery:
 def _recorded_loads(warehouse: Path, dataset: str) -> set[str]:
     if not warehouse.exists():
         return set()
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse), read_only=True, config=duckdb_config(warehouse)) as con:
         if LOADS not in _tables(con, dataset):
             return set()
         return {row[0] for row in con.sql(f"select load_id from {_quoted(dataset, LOADS)} where status = 0").fetchall()}

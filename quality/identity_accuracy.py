@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+
+from core.memory import duckdb_config
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -244,7 +246,7 @@ def naive_profiles(con: duckdb.DuckDBPyConnection) -> str:
 
 def score(warehouse: Path, truth_csv: Path, naive: bool = False) -> Accuracy:
     """Score the warehouse's profiles (or, with `naive`, the no-rules baseline)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse), read_only=True, config=duckdb_config(warehouse)) as con:
         con.sql(f"create temp table truth as select * from read_csv('{truth_csv}', all_varchar = true)")
         _linkable_groups(con)
         profiles = naive_profiles(con) if naive else "cdp.profile_identifiers"

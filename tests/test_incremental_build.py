@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from ingestion.sample_data import generate_landing, start_of_today
-from tests.conftest import Workspace, make_workspace, shipped_config
+from tests.conftest import Workspace, built_world, make_workspace, shipped_config
 from tests.test_end_to_end import landed_event_lines
 from tests.test_identity_limits import identify
 from tests.test_profile_merges import write_events
@@ -29,6 +29,9 @@ COMPARED = {
     "events": "select * exclude (loaded_at) from cdp.events",
     "rule_hits": "select * from cdp.identity_rule_hits",
 }
+
+
+TESTED_THROUGH = "select tested_through from main.tested_rows where model = 'events' and column_name = 'loaded_at'"
 
 
 def tables(workspace: Workspace) -> dict[str, tuple]:
@@ -94,6 +97,8 @@ def test_a_day_added_incrementally_equals_the_same_day_rebuilt(tmp_path, monkeyp
             "select count(distinct record_hash) from intermediate.int_identity__identifiers_screened"
         ) <= int(hash_buckets)
     assert tables(incremental) == tables(rebuilt)
+    # the day's tests of the kept events passed on its new rows: the mark moved to them
+    assert incremental.scalar(TESTED_THROUGH) == incremental.scalar("select max(loaded_at) from cdp.events")
 
 
 def add_returning_events(workspace: Workspace, suffix: str) -> int:
@@ -237,3 +242,32 @@ def test_an_identity_build_stopped_halfway_is_resolved_again_whole(tmp_path):
         "select was_incremental from intermediate.int_identity__resolutions order by resolved_at"
     ) == [(False,), (False,)]
     assert workspace.scalar("select count(*) from intermediate.int_identity__region_identifiers") == 0
+
+
+def copy_event(workspace: Workspace, loaded_at: str) -> None:
+    """A second row of a kept event's message_id, as a faulty build would leave it."""
+    with duckdb.connect(str(workspace.warehouse)) as con:
+        con.sql(f"insert into cdp.events select * replace (cast('{loaded_at}' as timestamp) as loaded_at) "
+                "from cdp.events order by message_id limit 1")
+
+
+def test_a_days_tests_of_kept_events_read_the_new_rows_and_the_kept_rows_they_repeat(tmp_path):
+    """On a day, the events' tests read the rows landed since they last passed, and
+    `unique` the kept rows sharing their ids too; a failure keeps the mark where it was;
+    a build rebuilding the events reads them all (macros/tested_rows.sql)."""
+    workspace = built_world(tmp_path / "world", people=60, seed=12)
+    mark = workspace.scalar(TESTED_THROUGH)
+    assert mark == workspace.scalar("select max(loaded_at) from cdp.events")
+    test_events = ("dbt", "test", "--select", "events")
+
+    copy_event(workspace, "2099-01-01")  # a new row repeating a kept one
+    failed = workspace.cdp(*test_events)
+    assert failed.returncode != 0 and "unique_events_message_id" in failed.stdout, failed.stdout[-3000:]
+    assert workspace.scalar(TESTED_THROUGH) == mark
+
+    with duckdb.connect(str(workspace.warehouse)) as con:
+        con.sql("delete from cdp.events where loaded_at = '2099-01-01'")
+    copy_event(workspace, "2000-01-01")  # behind the mark: only a full build reads it
+    assert workspace.cdp(*test_events).returncode == 0
+    full = workspace.cdp(*test_events, CDP_DBT_FULL_REFRESH="model.cdp.events")
+    assert full.returncode != 0 and "unique_events_message_id" in full.stdout, full.stdout[-3000:]
