@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 
 from core.config import CdpConfig
-from ingestion import segment
 from core.memory import duckdb_config
+from ingestion import segment
 
 LINK_LIMIT = 50
 
