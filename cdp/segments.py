@@ -5,6 +5,11 @@ dbt_project/models/marts/_marts.yml, so the two cannot drift apart), an operator
 a value. Values become SQL literals here and nowhere else: strings are quoted with
 quotes doubled, numbers must be numbers, booleans booleans. Nothing a user writes is
 pasted into SQL as code, so a segment cannot inject SQL.
+
+The SQL reads the same on DuckDB and Spark: a column is named bare (only the declared
+columns of cdp.profiles, all plain lowercase names; Spark reads "x" as a string), and a
+backslash in a value is written as chr(92) beside the quoted parts, because Spark SQL
+treats a backslash in a literal as an escape and DuckDB does not.
 """
 
 from __future__ import annotations
@@ -67,7 +72,13 @@ def _literal(value: Any, data_type: str, where: str) -> str:
         raise SegmentError(f"{where}: {value!r} is not text")
     if CUTOFF_MARK in str(value):
         raise SegmentError(f"{where}: values may not contain {CUTOFF_MARK!r}")
-    return "'" + str(value).replace("'", "''") + "'"
+    return string_literal(str(value))
+
+
+def string_literal(text: str) -> str:
+    """A SQL string literal that reads the same on every engine (dbt's `sql_string` macro)."""
+    parts = ["'" + part.replace("'", "''") + "'" for part in text.split("\\")]
+    return parts[0] if len(parts) == 1 else "(" + " || chr(92) || ".join(parts) + ")"
 
 
 def _condition(node: dict, where: str) -> str:
@@ -81,7 +92,7 @@ def _condition(node: dict, where: str) -> str:
     if op not in OPERATORS:
         raise SegmentError(f"{where}.op: unknown operator {op!r} (use one of: {', '.join(OPERATORS)})")
     data_type = columns[trait]
-    column = f'"{trait}"'
+    column = trait  # a declared column of cdp.profiles: a plain lowercase name
     if op == "is_null":
         return f"{column} is null"
     if op == "not_null":

@@ -1,0 +1,87 @@
+"""The BI copy as Parquet, on every engine: `$CDP_PUBLISHED_DIR/parquet/<table>/`.
+
+One folder per table of the `cdp` schema, written by the engine that built it (DuckDB's
+COPY, or Spark's writer: no rows pass through Python), so any tool, and a test, can read
+and compare engines without a connection to either.
+
+A run writes a new version folder (`parquet-<run_id>/`) beside the published one and
+then points `parquet` at it by replacing a symbolic link, which is atomic: a reader sees
+the whole previous copy or the whole new one, never a mix of runs. The previous version
+is deleted once the link has moved. (On an object store, which has no links, readers
+follow `manifest.json` instead.)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+from pyspark.sql import SparkSession
+
+PUBLISHED_SCHEMA = "cdp"
+LINK_NAME = "parquet"
+
+# Writes the given tables, each into folder / <table>/; returns row counts.
+TableWriter = Callable[[Path, list[str]], dict[str, int]]
+
+
+def duckdb_writer(warehouse: Path) -> TableWriter:
+    def write(folder: Path, tables: list[str]) -> dict[str, int]:
+        counts = {}
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            for table in tables:
+                (folder / table).mkdir(parents=True)
+                target = str(folder / table / "part-0.parquet").replace("'", "''")
+                con.sql(f"copy {PUBLISHED_SCHEMA}.\"{table}\" to '{target}' (format parquet)")
+                counts[table] = con.sql(f"select count(*) from {PUBLISHED_SCHEMA}.\"{table}\"").fetchall()[0][0]
+        return counts
+
+    return write
+
+
+def duckdb_tables(warehouse: Path) -> list[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return [row[0] for row in con.sql(
+            "select table_name from duckdb_tables() where schema_name = ? order by 1", params=[PUBLISHED_SCHEMA]
+        ).fetchall()]
+
+
+def spark_writer(spark: SparkSession) -> TableWriter:
+    def write(folder: Path, tables: list[str]) -> dict[str, int]:
+        counts = {}
+        for table in tables:
+            frame = spark.table(f"{PUBLISHED_SCHEMA}.`{table}`")
+            frame.write.parquet(str(folder / table))
+            counts[table] = spark.read.parquet(str(folder / table)).count()
+        return counts
+
+    return write
+
+
+def spark_tables(spark: SparkSession) -> list[str]:
+    return sorted(row.tableName for row in spark.sql(f"show tables in {PUBLISHED_SCHEMA}").collect()
+                  if not row.isTemporary)
+
+
+def publish_parquet(published_dir: Path, run_id: str, tables: list[str], write: TableWriter) -> dict[str, int]:
+    """Write `tables` as a new version and point `<published_dir>/parquet` at it."""
+    published_dir.mkdir(parents=True, exist_ok=True)
+    version = published_dir / f"{LINK_NAME}-{run_id}"
+    link = published_dir / LINK_NAME
+    if link.is_symlink() and link.resolve() == version.resolve():
+        raise ValueError(f"run {run_id} is the published copy already")
+    shutil.rmtree(version, ignore_errors=True)  # left by a run killed while writing
+    counts = write(version, tables)
+    previous = link.resolve() if link.is_symlink() else None
+    if link.exists() and not link.is_symlink():
+        raise RuntimeError(f"{link} is a folder, not the link this module keeps: move it away")
+    staged = published_dir / f".{LINK_NAME}-link-{run_id}"
+    staged.unlink(missing_ok=True)
+    staged.symlink_to(version.name)  # relative: the published folder can be moved whole
+    os.replace(staged, link)
+    if previous is not None and previous != version.resolve():
+        shutil.rmtree(previous, ignore_errors=True)
+    return counts

@@ -1,0 +1,1 @@
+"""What every other package builds on: settings and engine helpers; imports nothing else of ours."""
