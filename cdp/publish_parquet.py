@@ -28,6 +28,15 @@ LINK_NAME = "parquet"
 TableWriter = Callable[[Path, list[str]], dict[str, int]]
 
 
+def _duckdb_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """DuckDB's sums of integers are HUGEINT, which Parquet lacks (COPY writes DOUBLE):
+    bigint, as Spark's are."""
+    columns = con.sql("select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
+                      "order by column_index", params=[PUBLISHED_SCHEMA, table]).fetchall()
+    return ", ".join(f'cast("{name}" as bigint) as "{name}"' if data_type == "HUGEINT" else f'"{name}"'
+                     for name, data_type in columns)
+
+
 def duckdb_writer(warehouse: Path) -> TableWriter:
     def write(folder: Path, tables: list[str]) -> dict[str, int]:
         counts = {}
@@ -35,7 +44,8 @@ def duckdb_writer(warehouse: Path) -> TableWriter:
             for table in tables:
                 (folder / table).mkdir(parents=True)
                 target = str(folder / table / "part-0.parquet").replace("'", "''")
-                con.sql(f"copy {PUBLISHED_SCHEMA}.\"{table}\" to '{target}' (format parquet)")
+                select = f"select {_duckdb_columns(con, table)} from {PUBLISHED_SCHEMA}.\"{table}\""
+                con.sql(f"copy ({select}) to '{target}' (format parquet)")
                 counts[table] = con.sql(f"select count(*) from {PUBLISHED_SCHEMA}.\"{table}\"").fetchall()[0][0]
         return counts
 
@@ -54,6 +64,11 @@ def spark_writer(spark: SparkSession) -> TableWriter:
         counts = {}
         for table in tables:
             frame = spark.table(f"{PUBLISHED_SCHEMA}.`{table}`")
+            # the models' timestamps are UTC; written without a zone, as DuckDB's are
+            frame = frame.select(*[
+                frame[field.name].cast("timestamp_ntz").alias(field.name) if field.dataType.typeName() == "timestamp"
+                else frame[field.name] for field in frame.schema.fields
+            ])
             frame.write.parquet(str(folder / table))
             counts[table] = spark.read.parquet(str(folder / table)).count()
         return counts
