@@ -13,7 +13,7 @@ starts a new Spark for each invocation). Derby allows one process at a time: wha
 opens a session here belongs in the warehouse pool of size 1, as every DuckDB writer does.
 
 On a cluster none of this applies: dbt connects with `method: thrift` or `http` and the
-cluster's own metastore (docs/spark.md).
+cluster's own metastore (docs/spark-design-notes.md).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
     DuckDB, Delta and Iceberg tables delete in place. Spark's built-in Parquet tables have
     no row deletes: there the table is rewritten without the rows, through a work table
     (Spark cannot overwrite a table in the statement that reads it). A rewrite costs the
-    whole table, not the rows deleted: docs/spark.md says which models pay it.
+    whole table, not the rows deleted: docs/spark-design-notes.md says which models pay it.
 -#}
 
 {#- file formats whose tables delete rows in place -#}
