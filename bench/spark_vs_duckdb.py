@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from bench.compare_engines import main as compare_main
+from cdp.segments import sql_segment_names
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="cdp-spark-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    base = {**os.environ, "CDP_CONFIG": str(REPO / "cdp.yml"), "CDP_SQL_SEGMENTS": "at_risk_high_value"}
+    base = {**os.environ, "CDP_CONFIG": str(REPO / "cdp.yml"), "CDP_SQL_SEGMENTS": ",".join(sql_segment_names())}
     base.pop("CDP_ENGINE", None)
 
     landed = args.warehouse

@@ -20,11 +20,14 @@ import os
 import dlt
 
 from cdp.settings import Settings
+from core.spark_session import lake_dir
 from ingestion.pipeline import DATASET, PIPELINE_NAME
 
 
 def lake_url() -> str:
-    return os.environ.get("CDP_LAKE_DIR") or str((os.path.abspath("data/lake")))
+    """CDP_LAKE_DIR as dlt takes it: an object-store URL as given, a local folder absolute."""
+    configured = os.environ.get("CDP_LAKE_DIR", "")
+    return configured if "://" in configured else str(lake_dir())
 
 
 def spark_landing_pipeline(settings: Settings) -> dlt.Pipeline:
