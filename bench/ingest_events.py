@@ -36,16 +36,13 @@ if mode == "duckdb":
     rows = con.sql("select count(*) from events").fetchall()[0][0]
     con.close()
 else:
-    from cdp.config import load_config
-    from cdp.settings import load_settings
-    from ingestion.landing import LandingStats, landing_source
-    from ingestion.pipeline import landing_pipeline
+    from core.config import load_config
+    from core.settings import load_settings
+    from ingestion.pipeline import run_landing
     settings = load_settings()
     config = load_config(settings.config_path)
     config.sources = {"events": config.sources["events"]}
-    stats = LandingStats()
-    landing_pipeline(settings).run(landing_source(config, settings.landing_dir, stats))
-    rows = stats.sources["events"].loaded
+    rows = run_landing(settings, config).stats.sources["events"].loaded
 elapsed = time.perf_counter() - started
 print(json.dumps({"mode": mode, "rows": rows, "seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """

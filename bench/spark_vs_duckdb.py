@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.spark_vs_duckdb --warehouse data/warehouse.duckdb   # a landed one
 
 The world is landed once, into DuckDB (`cdp demo`); its raw tables are then written as
-Parquet and named in Spark (bench/spark_world.py), so both engines read the same rows.
+Parquet and named in Spark (`python -m ingestion.spark_tables`), so both engines read the
+same rows.
 Each engine runs a full `dbt build --full-refresh` (models and tests) in a fresh process,
 one after the other, and the two BI copies are compared table by table
 (bench/compare_engines.py). Spark's fixed cost is reported beside it: a `dbt run` of
@@ -25,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from bench.compare_engines import main as compare_main
-from cdp.segments import sql_segment_names
+from core.segment_compiler import sql_segment_names
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -78,12 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     duck.mkdir()
     shutil.copyfile(landed, duck / "warehouse.duckdb")
     _keep_only_raw(duck / "warehouse.duckdb")
-    duck_env = {**base, "CDP_WAREHOUSE": str(duck / "warehouse.duckdb")}
+    duck_env = {**base, "CDP_WAREHOUSE": str(duck / "warehouse.duckdb"), "CDP_PUBLISHED_DIR": str(duck / "published")}
     spark = work / "spark"
     shutil.rmtree(spark, ignore_errors=True)
     spark_env = {**base, "CDP_ENGINE": "spark", "CDP_LAKE_DIR": str(spark / "lake"),
-                 "CDP_SPARK_METASTORE": str(spark / "metastore")}
-    prepare = _run([sys.executable, "-m", "bench.spark_world", str(landed)], spark_env)
+                 "CDP_SPARK_METASTORE": str(spark / "metastore"), "CDP_WAREHOUSE": str(landed),
+                 "CDP_PUBLISHED_DIR": str(spark / "published")}
+    prepare = _run([sys.executable, "-m", "ingestion.spark_tables"], spark_env)
 
     duck_seconds = _run(_dbt(args.project_dir, duck / "target", "build", "--full-refresh"), duck_env)
     spark_seconds = _run(_dbt(args.project_dir, spark / "target", "build", "--full-refresh"), spark_env)
@@ -92,9 +94,8 @@ def main(argv: list[str] | None = None) -> int:
           f"(ratio {spark_seconds / duck_seconds:.1f}); Spark's fixed cost per dbt invocation {fixed:.1f} s; "
           f"raw tables to Parquet and Spark {prepare:.1f} s")
 
-    _run([sys.executable, "-m", "bench.spark_publish", "duckdb", str(duck / "warehouse.duckdb"), str(duck / "published")],
-         duck_env)
-    _run([sys.executable, "-m", "bench.spark_publish", "spark", "-", str(spark / "published")], spark_env)
+    _run([sys.executable, "-m", "activation.publish_parquet"], duck_env)
+    _run([sys.executable, "-m", "activation.publish_parquet"], spark_env)
     return compare_main([str(duck / "published" / "parquet"), str(spark / "published" / "parquet")])
 
 

@@ -1,1 +1,1 @@
-"""Warehouse-native customer data platform: the `cdp` command, its settings and its config."""
+"""The `cdp` command: the top of the house, over orchestration, activation and core."""

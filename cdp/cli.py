@@ -3,6 +3,7 @@
     cdp demo   write the bundled sample data into the landing folder, then run everything
     cdp run    materialize everything once for the current landing folder
     cdp explain TYPE VALUE   the profile of an identifier, and the records that link it
+    cdp serve  Segment's tracking API into the landing folder, and the profile API (server/)
 
 Both run the Dagster job `cdp_full_run` (the asset graph `dagster dev` shows) on the
 Dagster instance in DAGSTER_HOME, so their runs appear in the UI. Exit status: 0 when
@@ -23,9 +24,17 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from cdp.config import ConfigError, load_config
-from cdp.settings import Settings, export_settings, load_settings, unknown_variables
-from cdp.stale_runs import clear_stale_runs, process_tags
+import duckdb
+from dagster import DagsterInstance
+
+from cdp.explain import explain
+from core.config import ConfigError, load_config
+from core.disk import disk_full_message, full_path, nearly_full
+from core.settings import Settings, SettingsError, export_settings, load_settings, unknown_variables
+from ingestion.sample_data import generate_landing
+from orchestration.dbt.build_plan import FULL_REFRESH_TAG
+from orchestration.stale_runs import clear_stale_runs, process_tags
+from server.serve import serve
 
 INSTANCE_TEMPLATE = Path(__file__).resolve().parents[1] / "orchestration" / "dagster.yaml"
 SUMMARY_TABLES = ("profiles", "profile_identifiers", "events", "orders", "pos_transactions", "rejected_rows")
@@ -37,20 +46,18 @@ def prepare_dagster_home(settings: Settings) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copy(INSTANCE_TEMPLATE, home / "dagster.yaml")
-    os.environ["DAGSTER_HOME"] = str(home)
     return home
 
 
 def materialize_all(settings: Settings, trigger: str, full_refresh: bool = False) -> bool:
     """Run the full job in this process on the persistent instance; True when it succeeded."""
-    prepare_dagster_home(settings)
-    from dagster import DagsterInstance
-
-    from orchestration.dbt.build_inputs import FULL_REFRESH_TAG
+    home = prepare_dagster_home(settings)
+    # Imported here, not above: the definitions bring dbt, dlt and GX (seconds of start-up)
+    # that `cdp explain` and a configuration error never need. Below cdp in the layers.
     from orchestration.definitions import build_definitions
 
-    job = build_definitions().resolve_job_def("cdp_full_run")
-    with DagsterInstance.get() as instance:
+    job = build_definitions(settings).resolve_job_def("cdp_full_run")
+    with DagsterInstance.from_config(str(home)) as instance:
         for run_id in clear_stale_runs(instance):
             print(f"cdp: run {run_id} was killed before it finished; marked failed and its pool slot freed", file=sys.stderr)
         result = job.execute_in_process(
@@ -78,8 +85,6 @@ def report_failures(result) -> None:
 
 
 def print_summary(settings: Settings) -> None:
-    import duckdb
-
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         print(f"\nwarehouse: {settings.warehouse}")
         for table in SUMMARY_TABLES:
@@ -98,10 +103,20 @@ def run(settings: Settings, trigger: str, full_refresh: bool = False) -> int:
     if not any(p.is_file() for p in settings.landing_dir.rglob("*")):
         print(f"cdp: landing folder {settings.landing_dir} is empty; the run will load nothing new.", file=sys.stderr)
     started = time.monotonic()
-    ok = materialize_all(settings, trigger, full_refresh)
+    written = [settings.dagster_home, settings.warehouse, settings.dlt_pipelines_dir]
+    try:
+        ok = materialize_all(settings, trigger, full_refresh)
+    except Exception as error:
+        full = full_path(error, written)
+        if full is None:
+            raise
+        print(f"cdp: {disk_full_message(error, full)}", file=sys.stderr)
+        return 1
     elapsed = time.monotonic() - started
     if not ok:
         print(f"cdp: run failed after {elapsed:.0f} s; see the errors above.", file=sys.stderr)
+        if (full := nearly_full(written)) is not None:
+            print(f"cdp: {disk_full_message(OSError(), full)}", file=sys.stderr)
         return 1
     print_summary(settings)
     print(f"done in {elapsed:.0f} s")
@@ -109,10 +124,6 @@ def run(settings: Settings, trigger: str, full_refresh: bool = False) -> int:
 
 
 def explain_command(settings: Settings, config, identifier_type: str, value: str) -> int:
-    import duckdb
-
-    from cdp.explain import explain
-
     try:
         found, report = explain(settings.warehouse, config, identifier_type, value)
     except ValueError as exc:
@@ -140,14 +151,21 @@ def main(argv: list[str] | None = None) -> int:
     explain_cmd = commands.add_parser("explain", help="show an identifier's profile and the records that link it")
     explain_cmd.add_argument("identifier_type", help="user_id, email, phone, anonymous_id, crm_contact_id, ...")
     explain_cmd.add_argument("value")
+    serve_cmd = commands.add_parser("serve", help="collect events over Segment's tracking API and serve profiles")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, default=8088, help="port to listen on (default 8088)")
     dbt_cmd = commands.add_parser("dbt", help="run dbt on the project with the warehouse and SQL segments cdp uses")
     dbt_cmd.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. build --select profiles+")
     args = parser.parse_args(argv)
 
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"cdp: {exc}", file=sys.stderr)
+        return 2
     export_settings(settings)
     if args.command == "dbt":
-        from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable
+        from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable  # dagster-dbt: start-up, as above
 
         folders = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
         return subprocess.run([dbt_executable(), *args.dbt_args, *folders]).returncode
@@ -161,10 +179,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "explain":
         return explain_command(settings, config, args.identifier_type, args.value)
+    if args.command == "serve":
+        return serve(settings, config, args.host, args.port)
 
     if args.command == "demo":
-        from ingestion.sample_data import generate_landing
-
         counts = generate_landing(settings.landing_dir, people_count=args.people, seed=args.seed)
         print(f"sample data written to {settings.landing_dir}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
         return leaving(run(settings, trigger="cdp demo"))

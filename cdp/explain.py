@@ -11,9 +11,9 @@ from pathlib import Path
 
 import duckdb
 
-from cdp.config import CdpConfig
+from core.config import CdpConfig
 from ingestion import segment
-from ingestion.normalize import normalize
+from core.normalize import normalize
 
 LINK_LIMIT = 50
 

@@ -21,12 +21,19 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from cdp.config import IdentityConfig, SourceConfig
+from core import raw_tables
+from core.config import IdentityConfig, SourceConfig
+from core.normalize import fast_email_sql, normalize
+from core.sql import literal, quote
 from ingestion import segment, tabular
-from ingestion.normalize import fast_email_sql, normalize
 
-# The warehouse tables a chunk's outputs go to, by the parser's name for them.
-OUTPUT_TABLES = {"records": None, "identifiers": "identifiers", "traits": "traits", "rejected": "rejected_rows"}
+# The warehouse tables a chunk's outputs go to, by the parser's name for them (None: the source's own).
+OUTPUT_TABLES = {
+    "records": None,
+    "identifiers": raw_tables.IDENTIFIERS,
+    "traits": raw_tables.TRAITS,
+    "rejected": raw_tables.REJECTED_ROWS,
+}
 
 
 @dataclass
@@ -49,10 +56,10 @@ def _arrow(relation: duckdb.DuckDBPyRelation, constants: Mapping[str, object]) -
     time zone and would otherwise label every value itself, in Python's thread."""
     if constants:
         relation = relation.select(
-            "*" + "".join(f", {_sql_literal(value)} as {tabular.quote(name)}" for name, value in constants.items())
+            "*" + "".join(f", {_sql_literal(value)} as {quote(name)}" for name, value in constants.items())
         )
     columns = [
-        f"{tabular.quote(name)}::timestamptz as {tabular.quote(name)}" if str(kind) == "TIMESTAMP" else tabular.quote(name)
+        f"{quote(name)}::timestamptz as {quote(name)}" if str(kind) == "TIMESTAMP" else quote(name)
         for name, kind in zip(relation.columns, relation.types)
     ]
     return relation.select(", ".join(columns)).to_arrow_table()
@@ -61,7 +68,7 @@ def _arrow(relation: duckdb.DuckDBPyRelation, constants: Mapping[str, object]) -
 def _sql_literal(value: object) -> str:
     if isinstance(value, datetime):
         return f"timestamp '{value.isoformat(sep=' ')}'"
-    return tabular.literal(str(value))
+    return literal(str(value))
 
 
 class ChunkParser:
@@ -92,7 +99,7 @@ class ChunkParser:
     def release(self) -> None:
         """Free the last chunk's tables while the parser waits for the next."""
         for (table,) in self.con.sql("select table_name from duckdb_tables() where temporary").fetchall():
-            self.con.sql(f"drop table {tabular.quote(table)}")
+            self.con.sql(f"drop table {quote(table)}")
         for view in ("chunk", "out_records", "slow_identifiers"):
             self.con.unregister(view)
 
@@ -106,6 +113,8 @@ class ChunkParser:
         their Arrow table, not kept in a temporary table as well."""
         constants = constants or {}
         con = self.con
+        if "_cdp_error" not in chunk.column_names:  # a chunk its reader found no fault in
+            chunk = chunk.append_column("_cdp_error", pa.nulls(chunk.num_rows, pa.string()))
         con.register("chunk", chunk)
         stamp = _sql_literal(loaded_at)
         if self.source.format == "segment":
@@ -140,7 +149,7 @@ class ChunkParser:
     def _observed_at(self, loaded_at: str) -> str:
         if self.source.format == "segment":
             return "timestamp"
-        return tabular.quote(self.source.timestamp) if self.source.timestamp else loaded_at
+        return quote(self.source.timestamp) if self.source.timestamp else loaded_at
 
     def _identifiers(self, loaded_at: str) -> duckdb.DuckDBPyRelation:
         """One row per identifier value of a record. Ids are trimmed and plain emails accepted
@@ -156,14 +165,14 @@ class ChunkParser:
         for column, id_type in self.identifier_columns.items():
             if column not in self.record_columns or id_type not in kinds:
                 continue
-            raw = f"cast({tabular.quote(column)} as varchar)"
+            raw = f"cast({quote(column)} as varchar)"
             fast = {
                 "id": f"trim({raw})",
                 "email": f"case when {fast_email_sql(f'lower(trim({raw}))')} then lower(trim({raw})) end",
             }.get(kinds[id_type], "null::varchar")
             changed = f" and ({fast}) is distinct from {raw}" if self.changed_identifiers_only else ""
             parts.append(
-                f"""select {tabular.quote(self.record_key)} as record_key, {tabular.literal(id_type)} as identifier_type,
+                f"""select {quote(self.record_key)} as record_key, {literal(id_type)} as identifier_type,
                     {raw} as raw_value, {fast} as identifier_value, {observed_at} as observed_at
                 from out_records where nullif(trim({raw}), '') is not null{changed}"""
             )
@@ -174,9 +183,8 @@ class ChunkParser:
             )
         # Read twice, for the values needing Python and then for the output. Where every
         # identifier is kept, each pass reads the records' Arrow table (a temporary table and
-        # an UPDATE cost 0.88 s of CPU per 250k-event chunk against 0.78 s); where only the
-        # changed ones are, the few left are kept once instead of every record's ids being
-        # checked twice (0.18-0.20 s of CPU per chunk against 0.09-0.10 s).
+        # an UPDATE cost more); where only the changed ones are, the few left are kept once
+        # instead of every record's ids being checked twice.
         collected = "\nunion all\n".join(parts)
         if self.changed_identifiers_only:
             self.con.sql(f"create or replace temp table collected_identifiers as {collected}")
@@ -212,9 +220,9 @@ class ChunkParser:
             return self.con.sql(segment.TRAITS)
         observed_at = self._observed_at(loaded_at)
         parts = [
-            f"""select {tabular.quote(self.record_key)} as record_key, {tabular.literal(trait)} as trait,
-                cast({tabular.quote(trait)} as varchar) as value, {observed_at} as observed_at
-            from out_records where {tabular.quote(trait)} is not null"""
+            f"""select {quote(self.record_key)} as record_key, {literal(trait)} as trait,
+                cast({quote(trait)} as varchar) as value, {observed_at} as observed_at
+            from out_records where {quote(trait)} is not null"""
             for trait in self.source.traits
             if trait in self.record_columns
         ]

@@ -1,8 +1,8 @@
 """Landing for Spark: the same dlt source, written as Parquet into the lake.
 
-Settings (environment): CDP_LAKE_DIR (a local folder or an object-store URL that dlt's
-filesystem destination takes, e.g. `s3://bucket/cdp`; credentials the dlt way,
-DESTINATION__FILESYSTEM__CREDENTIALS__*), CDP_LANDING_DIR and CDP_CONFIG as for DuckDB.
+Settings: the lake folder (CDP_LAKE_DIR; a local folder here: an object-store URL for
+dlt's filesystem destination, with credentials the dlt way, is future work), the landing
+folder and cdp.yml as for DuckDB.
 
 Only the destination differs from ingestion/pipeline.py: parsing, validation and the
 rejected rows are the landing source's (ingestion/landing.py), so a file lands the same
@@ -19,15 +19,8 @@ import os
 
 import dlt
 
-from cdp.settings import Settings
-from core.spark_session import lake_dir
+from core.settings import Settings
 from ingestion.pipeline import DATASET, PIPELINE_NAME
-
-
-def lake_url() -> str:
-    """CDP_LAKE_DIR as dlt takes it: an object-store URL as given, a local folder absolute."""
-    configured = os.environ.get("CDP_LAKE_DIR", "")
-    return configured if "://" in configured else str(lake_dir())
 
 
 def spark_landing_pipeline(settings: Settings) -> dlt.Pipeline:
@@ -39,7 +32,7 @@ def spark_landing_pipeline(settings: Settings) -> dlt.Pipeline:
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     return dlt.pipeline(
         pipeline_name=f"{PIPELINE_NAME}_spark",
-        destination=dlt.destinations.filesystem(bucket_url=lake_url()),
+        destination=dlt.destinations.filesystem(bucket_url=str(settings.lake_dir)),
         dataset_name=DATASET,
         pipelines_dir=str(settings.dlt_pipelines_dir),
     )

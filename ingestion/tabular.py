@@ -6,7 +6,8 @@ come from config and are always quoted; values are never interpolated.
 
 from __future__ import annotations
 
-from cdp.config import SourceConfig
+from core.config import SourceConfig
+from core.sql import literal, quote
 
 SQL_TYPES = {"string": "varchar", "integer": "bigint", "double": "double", "boolean": "boolean", "timestamp": "timestamp"}
 
@@ -18,14 +19,6 @@ JSON_ERROR = """(case
     when v is null then case when json_valid(_cdp_raw) then 'not a JSON object' else 'malformed JSON' end
     when not (starts_with(_cdp_raw, '{') or starts_with(ltrim(_cdp_raw), '{')) then 'not a JSON object'
 end)"""
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def json_path(key: str) -> str:
@@ -42,13 +35,17 @@ def typed(column: str, column_type: str) -> str:
 
 def jsonl_projection(source: SourceConfig) -> str:
     """Pull declared columns out of each JSON object (one parse for all of them); the
-    whole object is kept as `_cdp_record`, and a line that is not an object gets `_cdp_error`."""
+    whole object is kept as `_cdp_record`, and a line the reader could not read, or that
+    is not an object, gets `_cdp_error`."""
     names = list(source.typed_columns())
     paths = ", ".join(json_path(c) for c in names) or "'$.__none__'"
     columns = "".join(f",\n    v[{i}] as {quote(c)}" for i, c in enumerate(names, start=1))
     return f"""
-select _cdp_line, _cdp_raw, {JSON_ERROR} as _cdp_error, _cdp_raw as _cdp_record{columns}
-from (select _cdp_line, _cdp_raw, try(json_extract_string(_cdp_raw, [{paths}])) as v from chunk)
+select _cdp_line, _cdp_raw, coalesce(_cdp_read_error, {JSON_ERROR}) as _cdp_error, _cdp_raw as _cdp_record{columns}
+from (
+    select _cdp_line, _cdp_raw, _cdp_error as _cdp_read_error, try(json_extract_string(_cdp_raw, [{paths}])) as v
+    from chunk
+)
 """
 
 
@@ -86,8 +83,10 @@ def record_projection(source: SourceConfig, present: list[str]) -> str:
         columns.append(f"{typed(column, declared[column]) if column in declared else quote(column)} as {quote(column)}")
     if "_cdp_record" in present:
         columns.append("_cdp_record")
-    if source.primary_key:
+    if source.primary_key in present:
         key = f"trim({quote(source.primary_key)})"
+    elif source.primary_key:
+        key = "null::varchar"  # a file without its key column: reject_reason rejects every row
     else:
         # No key of its own: the content is the identity, so an exact re-export is one row.
         key = "md5(_cdp_raw)"

@@ -1,43 +1,48 @@
-"""The CDP's Dagster definitions, assembled in one place. `workspace.yaml` loads this module."""
+"""The CDP's Dagster definitions, assembled in one place. `workspace.yaml` and
+`[tool.dagster]` load this module; Dagster calls `defs` to build them."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from cdp.config import load_config
-from cdp.settings import export_settings, load_settings
+from core.config import load_config
+from core.settings import Settings, export_settings, load_settings
 from orchestration.activation.assets import build_activation_assets
 from orchestration.dbt.assets import build_dbt_assets
 from orchestration.dbt.resource import dbt_resource
 from orchestration.jobs import full_run_job
 from orchestration.landing.assets import build_landing_assets
+from orchestration.landing.checks import build_landing_checks
 from orchestration.publish.assets import build_publish_asset
 from orchestration.quality.checks import build_quality_checks
 from orchestration.schedules import daily_schedule
 from orchestration.sensors import build_landing_sensor
 
 
-def build_definitions() -> dg.Definitions:
-    settings = load_settings()
-    # dbt and dlt run in their own working directories: give them absolute paths.
-    export_settings(settings)
+def build_definitions(settings: Settings) -> dg.Definitions:
     config = load_config(settings.config_path)
-    dbt_models = build_dbt_assets()
+    dbt_models = build_dbt_assets(settings)
     marts = [key for key in dbt_models.keys if key.path[0] == "cdp"]
     return dg.Definitions(
         assets=[
-            build_landing_assets(config),
+            build_landing_assets(config, settings),
             dbt_models,
-            *build_activation_assets(config, marts),
-            build_publish_asset(marts),
+            *build_activation_assets(config, settings, marts),
+            build_publish_asset(settings, marts),
         ],
-        asset_checks=build_quality_checks(config),
+        asset_checks=[*build_quality_checks(config, settings), *build_landing_checks(config)],
         jobs=[full_run_job],
-        schedules=[daily_schedule()],
-        sensors=[build_landing_sensor(config)],
+        schedules=[daily_schedule(settings)],
+        sensors=[build_landing_sensor(config, settings)],
         resources={"dbt": dbt_resource()},
         executor=dg.in_process_executor,
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    """For `dagster dev` and its run workers: the settings are read here, once."""
+    settings = load_settings()
+    # dbt and dlt run in their own working directories: give them absolute paths.
+    export_settings(settings)
+    return build_definitions(settings)

@@ -7,15 +7,14 @@ import json
 
 import dagster as dg
 
-from cdp.config import CdpConfig
-from cdp.settings import load_settings
-from ingestion.landing import matching_files
+from core.config import CdpConfig
+from core.settings import Settings
+from ingestion.file_source import matching_files
 from orchestration.jobs import full_run_job
 
 
-def landing_fingerprint(config: CdpConfig) -> tuple[str, int]:
+def landing_fingerprint(config: CdpConfig, settings: Settings) -> tuple[str, int]:
     """A digest of every matching file's name, size and mtime, and how many files there are."""
-    settings = load_settings()
     if not settings.landing_dir.is_dir():
         return "", 0
     entries = []
@@ -27,7 +26,7 @@ def landing_fingerprint(config: CdpConfig) -> tuple[str, int]:
     return digest, len(entries)
 
 
-def build_landing_sensor(config: CdpConfig) -> dg.SensorDefinition:
+def build_landing_sensor(config: CdpConfig, settings: Settings) -> dg.SensorDefinition:
     @dg.sensor(
         name="cdp_new_landing_files",
         job=full_run_job,
@@ -35,7 +34,7 @@ def build_landing_sensor(config: CdpConfig) -> dg.SensorDefinition:
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def new_landing_files(context: dg.SensorEvaluationContext):
-        digest, count = landing_fingerprint(config)
+        digest, count = landing_fingerprint(config, settings)
         if not count:
             return dg.SkipReason("no files in the landing folder")
         if digest == context.cursor:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-# GX has a fixed cost per batch: 500k rows validate a quarter faster than 100k, in
-# about 0.5 GB (measured on raw.events).
+# GX has a fixed cost per batch: larger batches validate faster, and 500k rows still fit
+# in modest memory (bench/HISTORY.md has the measurement).
 CHUNK_ROWS = 500_000
 SAMPLE_ROWS = 10
 
@@ -63,8 +63,8 @@ def _context():
     from great_expectations.execution_engine import pandas_execution_engine
 
     # GX fingerprints every pandas batch under 1 GB by hashing all its values, for a batch
-    # marker nothing here reads: that was over half of the landed-events check (11M
-    # events: 10 s). A threshold of 0 skips it; the expectations run as before.
+    # marker nothing here reads: that was over half of the landed-events check. A
+    # threshold of 0 skips it; the expectations run as before.
     pandas_execution_engine.HASH_THRESHOLD = 0
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)

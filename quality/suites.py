@@ -1,8 +1,9 @@
 """What must hold for landed data and for the marts, as GX expectations over SQL queries.
 
-Row rules are expectations on the rows a query returns. Rules about a whole table
-(uniqueness, reconciliation) are computed in SQL and their small result is what GX
-checks: a chunk can never see that a value repeats in another chunk.
+Row rules are expectations on the rows a query returns; a landed-data query also returns
+each row's `_cdp_file` (and line), so a failing sample names the file to look at. Rules
+about a whole table (uniqueness, reconciliation) are computed in SQL and their small
+result is what GX checks: a chunk can never see that a value repeats in another chunk.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ LANDED = [
         description="Every landed event has a messageId, a Segment type, a userId or anonymousId, and a sane timestamp.",
         sql=f"""select message_id, type, anonymous_id, user_id, timestamp,
                    anonymous_id is not null or user_id is not null as has_identifier,
-                   cast(timestamp as timestamp) between {SANE_TIMESTAMPS} as timestamp_is_sane, _cdp_loaded_at
+                   cast(timestamp as timestamp) between {SANE_TIMESTAMPS} as timestamp_is_sane, _cdp_loaded_at,
+                   _cdp_file, _cdp_line
                from raw.events""",
         expectations=[
             gxe.ExpectColumnValuesToNotBeNull(column="message_id"),
@@ -57,7 +59,8 @@ LANDED = [
         landed_at_column=LANDED_AT,
         description="Every landed order has an id, a non-negative total and a sane creation time.",
         sql=f"""select order_id, total, status, created_at,
-                   cast(created_at as timestamp) between {SANE_TIMESTAMPS} as timestamp_is_sane, _cdp_loaded_at
+                   cast(created_at as timestamp) between {SANE_TIMESTAMPS} as timestamp_is_sane, _cdp_loaded_at,
+                   _cdp_file, _cdp_line
                from raw.shop_orders""",
         expectations=[
             gxe.ExpectColumnValuesToNotBeNull(column="order_id"),
@@ -70,7 +73,7 @@ LANDED = [
         asset=["raw", "pos_transactions"],
         landed_at_column=LANDED_AT,
         description="In-store amounts are not negative (refunds arrive as their own records).",
-        sql="select transaction_id, loyalty_id, amount, ts, _cdp_loaded_at from raw.pos_transactions",
+        sql="select transaction_id, loyalty_id, amount, ts, _cdp_loaded_at, _cdp_file, _cdp_line from raw.pos_transactions",
         expectations=[
             gxe.ExpectColumnValuesToNotBeNull(column="transaction_id"),
             gxe.ExpectColumnValuesToBeBetween(column="amount", min_value=0),
@@ -85,7 +88,7 @@ LANDED = [
                     "(Segment events land an email there only when normalising changed it; the rest passed a "
                     "stricter check as they arrived).",
         sql="""select source, record_key, coalesce(raw_value, identifier_value) as raw_value, identifier_value,
-                      _cdp_loaded_at from raw.identifiers
+                      _cdp_loaded_at, _cdp_file from raw.identifiers
                where identifier_type = 'email' and identifier_value is not null""",
         expectations=[
             gxe.ExpectColumnValuesToMatchRegex(column="identifier_value", regex=r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"),

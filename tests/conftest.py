@@ -66,14 +66,11 @@ def shipped_config() -> dict:
 
 def land(root: Path, config) -> "LandingStats":
     """Run the real landing dlt pipeline alone (no dbt, no Dagster) into root/w.duckdb."""
-    from cdp.settings import Settings
-    from ingestion.landing import LandingStats, landing_source
-    from ingestion.pipeline import landing_pipeline
+    from core.settings import Settings
+    from ingestion.pipeline import run_landing
 
     settings = Settings(warehouse=root / "w.duckdb", landing_dir=root / "landing", config_path=REPO / "cdp.yml")
-    stats = LandingStats()
-    landing_pipeline(settings).run(landing_source(config, settings.landing_dir, stats))
-    return stats
+    return run_landing(settings, config).stats
 
 
 def make_workspace(root: Path) -> Workspace:

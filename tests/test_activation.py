@@ -13,7 +13,7 @@ import duckdb
 import pytest
 import yaml
 
-from cdp.config import ConfigError, parse_config
+from core.config import ConfigError, parse_config
 from tests.conftest import make_workspace, shipped_config
 
 TOKEN = "hook-token"

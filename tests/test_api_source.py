@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import duckdb
 import pytest
 
-from cdp.config import parse_config
+from core.config import parse_config
 from tests.conftest import REPO, land
 
 CONTACTS = [

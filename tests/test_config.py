@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdp.config import ConfigError, load_config, parse_config
+from core.config import ConfigError, load_config, parse_config
 from tests.conftest import REPO
 
 IDENTITY = """
@@ -42,6 +42,22 @@ def test_a_bad_phone_region_is_named():
 def test_a_bad_blocked_pattern_is_named():
     with pytest.raises(ConfigError, match=r"blocked pattern '\(' is not a regular expression"):
         parse_config("sources: {}\n" + IDENTITY + "  blocked_patterns: ['(']\n")
+
+
+@pytest.mark.parametrize("pattern", ["^(?!shop)x", r"(a)\1", r"^test\Z"])
+def test_a_pattern_python_accepts_but_duckdb_cannot_run_is_named(pattern):
+    # look-arounds, back-references, \Z: Python's re compiles them, DuckDB's RE2 stops the run on them
+    with pytest.raises(ConfigError, match="is not a regular expression DuckDB can run"):
+        parse_config("sources: {}\n" + IDENTITY + f"  blocked_patterns: ['{pattern}']\n")
+
+
+def test_an_unknown_encoding_and_an_encoding_json_lines_cannot_be_split_in_are_named():
+    with pytest.raises(ConfigError, match=r"sources\.crm: encoding 'latin-9x' is not a text encoding"):
+        parse_config("sources:\n  crm: {files: a.csv, format: csv, primary_key: id, encoding: latin-9x}\n" + IDENTITY)
+    with pytest.raises(ConfigError, match=r"sources\.shop: .*'utf-16'.* keeps ASCII as is"):
+        parse_config("sources:\n  shop: {files: a.jsonl, format: jsonl, primary_key: id, encoding: utf-16}\n" + IDENTITY)
+    config = parse_config("sources:\n  crm: {files: a.csv, format: csv, primary_key: id, encoding: cp1252, delimiter: ';'}\n" + IDENTITY)
+    assert (config.sources["crm"].encoding, config.sources["crm"].delimiter) == ("cp1252", ";")
 
 
 def test_a_missing_file_says_how_to_point_at_one(tmp_path):

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cdp.config import load_config
+from core.config import load_config
 from tests.conftest import REPO, land, make_workspace, shipped_config
 
 NEW_SOURCE = {

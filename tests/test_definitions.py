@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from cdp.config import load_config
+from core.config import load_config
 from tests.conftest import REPO
 
 MARTS = ["profiles", "profile_identifiers", "profile_traits", "events", "orders", "pos_transactions",
@@ -18,9 +18,9 @@ def defs(tmp_path_factory, monkeypatch_module):
     monkeypatch_module.setenv("CDP_WAREHOUSE", str(root / "w.duckdb"))
     monkeypatch_module.setenv("CDP_LANDING_DIR", str(root / "landing"))
     monkeypatch_module.setenv("CDP_CONFIG", str(REPO / "cdp.yml"))
-    from orchestration.definitions import build_definitions
+    from orchestration.definitions import defs
 
-    return build_definitions()
+    return defs()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import json
 import duckdb
 import pytest
 
-from cdp.config import load_config
+from core.config import load_config
 from tests.conftest import REPO, land, make_workspace
 
 EVENTS = [

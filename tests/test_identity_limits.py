@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from cdp.config import ConfigError, parse_config
+from core.config import ConfigError, parse_config
 from tests.conftest import make_workspace, shipped_config
 from tests.test_profile_merges import profile_of, write_events
 

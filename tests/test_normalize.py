@@ -1,6 +1,6 @@
 """Identifier normalisation per the contract: emails trimmed and lower-cased, phones E.164."""
 
-from ingestion.normalize import normalize_email, normalize_phone
+from core.normalize import normalize_email, normalize_phone
 
 
 def test_email_spelling_variants_are_one_value():
@@ -37,7 +37,7 @@ TRICKY_EMAILS = [
 def test_the_sql_fast_path_accepts_only_what_email_validator_accepts():
     import duckdb
 
-    from ingestion.normalize import fast_email_sql, normalize_email
+    from core.normalize import fast_email_sql, normalize_email
 
     con = duckdb.connect()
     accepted = {

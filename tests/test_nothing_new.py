@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import dagster as dg
 import duckdb
 
-from orchestration.dbt.assets import run_targets
+from orchestration.dbt.targets import run_targets
 from tests.conftest import make_workspace, shipped_config
 from tests.test_segments import members, write_orders
 

@@ -10,7 +10,8 @@ import time
 import dagster as dg
 import pytest
 
-from cdp.config import load_config
+from core.config import load_config
+from core.settings import load_settings
 from ingestion.sample_data import generate_landing
 from orchestration.retries import is_transient
 from orchestration.sensors import build_landing_sensor
@@ -20,7 +21,7 @@ from tests.conftest import CDP, REPO, make_workspace
 def test_the_sensor_requests_a_run_only_when_files_change(tmp_path, monkeypatch):
     landing = tmp_path / "landing"
     monkeypatch.setenv("CDP_LANDING_DIR", str(landing))
-    sensor = build_landing_sensor(load_config(REPO / "cdp.yml"))
+    sensor = build_landing_sensor(load_config(REPO / "cdp.yml"), load_settings())
     with dg.instance_for_test() as instance:
         context = dg.build_sensor_context(instance=instance)
         assert isinstance(sensor(context), dg.SkipReason)  # no landing folder yet

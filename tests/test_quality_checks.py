@@ -24,6 +24,7 @@ def test_a_blocking_check_stops_bad_orders_from_reaching_profiles(tmp_path):
     assert result.returncode == 1
     assert "FAILED CHECK: raw/shop_orders:orders_have_ids_and_non_negative_totals" in result.stderr
     assert '"o2"' in result.stderr  # the sample names the offending row
+    assert '"_cdp_file": "shop/orders.jsonl", "_cdp_line": 2' in result.stderr  # and where it came from
     # the orders landed, but nothing downstream of them was built or published
     assert workspace.scalar("select count(*) from raw.shop_orders") == 2
     assert workspace.scalar("select count(*) from duckdb_tables() where schema_name = 'cdp'") == 0
@@ -54,12 +55,15 @@ def test_text_rules_find_each_bad_value(tmp_path):
             ('m3', 'bogus', null, 'u3', timestamptz '2026-01-03 10:00:00+00')
         ) as t(message_id, type, anonymous_id, user_id, timestamp)""")
         con.sql("alter table raw.events add column _cdp_loaded_at timestamptz default now()")
+        con.sql("alter table raw.events add column _cdp_file varchar default 'events/e.jsonl'")
+        con.sql("alter table raw.events add column _cdp_line bigint default 1")
         con.sql("""create table raw.identifiers as select * from (values
             ('crm', 'c1', 'ann@mail.org', 'ann@mail.org'),
             ('crm', 'c2', 'bo at mail', 'bo at mail')
         ) as t(source, record_key, raw_value, identifier_value)""")
         con.sql("alter table raw.identifiers add column identifier_type varchar default 'email'")
         con.sql("alter table raw.identifiers add column _cdp_loaded_at timestamptz default now()")
+        con.sql("alter table raw.identifiers add column _cdp_file varchar default 'crm/c.csv'")
 
     outcomes = {}
     for suite in LANDED:
@@ -73,3 +77,4 @@ def test_text_rules_find_each_bad_value(tmp_path):
     assert outcomes[("expect_column_values_to_be_in_set", "has_identifier")].unexpected == 0
     assert outcomes[("expect_column_values_to_match_regex", "identifier_value")].unexpected == 1
     assert outcomes[("expect_column_values_to_match_regex", "identifier_value")].sample[0]["record_key"] == "c2"
+    assert outcomes[("expect_column_values_to_match_regex", "identifier_value")].sample[0]["_cdp_file"] == "crm/c.csv"

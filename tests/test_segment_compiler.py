@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from cdp.config import ConfigError, parse_config
-from cdp.segments import compile_where
+from core.config import ConfigError, parse_config
+from core.segment_compiler import compile_where
 from tests.conftest import REPO
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from cdp.config import load_config
+from core.config import load_config
 from ingestion.parse import ChunkParser
 from ingestion.readers import read_file
 from tests.conftest import REPO

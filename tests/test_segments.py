@@ -64,7 +64,7 @@ def test_the_lapsed_customers_window_is_relative_to_the_run(tmp_path):
 
 
 def test_a_sql_model_in_the_segments_folder_is_a_segment_on_the_next_run(tmp_path):
-    from cdp.segments import SQL_SEGMENTS_DIR
+    from core.segment_compiler import SQL_SEGMENTS_DIR
 
     workspace = make_workspace(tmp_path)
     write_orders(workspace, "orders_1.jsonl", [

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cdp.config import ConfigError, parse_config
+from core.config import ConfigError, parse_config
 from tests.conftest import REPO, make_workspace, shipped_config
 
 

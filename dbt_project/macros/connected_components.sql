@@ -15,10 +15,11 @@
     mapped away, so it is the label every node of the component ends with.
 
     Only `create table as`, joins and group by: any engine dbt supports can run it, and
-    no step needs all edges in one process. At 1M people (3.3M nodes, 3M edge rows) it
-    needs one round when int_identity__nodes numbers the strongest identifiers first,
-    two when it does not; propagating labels over all edges every round took two rounds
-    and a check, 2.3-2.6 s against 0.9-1.6 s (the README's benchmark table has the figures).
+    no step needs all edges in one process. Because int_identity__nodes numbers the
+    strongest identifiers first, a record's star is centred on its smallest node and most
+    of the graph resolves in the first round. Propagating labels over all edges every
+    round needed more rounds and a check of its own, and was slower: the identity graph
+    benchmark's entries in bench/HISTORY.md have the figures.
 
     Work tables live beside the model: each round's targets are dropped here once the
     labels are built; the labels and the contracted graphs by `drop_component_work_tables`.

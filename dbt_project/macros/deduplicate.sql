@@ -2,8 +2,8 @@
     copy wins (the first that landed, or the latest export) through its order.
 
     Most keys arrive once, so only the keys seen more than once are ranked: a window
-    over every row would partition the whole table with all its columns (16 s of a
-    17 s model at 11M events); counting the keys and ranking the few copies takes 4.
+    over every row would partition the whole table with all its columns, where counting
+    the keys and ranking the few copies is a fraction of that.
     A row whose key has a null part is kept as it is: it has no identity to merge on. -#}
 {% macro deduplicate(relation, partition_by, order_by) -%}
     {%- set keys = partition_by.split(',') | map('trim') | list -%}

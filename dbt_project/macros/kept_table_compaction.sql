@@ -4,8 +4,8 @@
     (dbt_project.yml).
 
     DuckDB "vacuums" every table a transaction changed at the next checkpoint, merging
-    small row groups with their neighbours. On a 1% day at 1M people that cost 0.5 s of
-    a 6-7 s identity build, every day, in whichever commit the checkpoint fell. So runs
+    small row groups with their neighbours: a daily build would pay for it every day, in
+    whichever commit the checkpoint fell. So runs
     leave a day's pieces where they are, and the first run of each period merges what
     has gathered (ten days of the identity benchmark's kept tables, vacuumed or not,
     ended with the same row groups but one). Rows are the same either way: only how

@@ -1,5 +1,5 @@
 {#- Members of every declarative segment: one select per definition, unioned.
-    Predicates were compiled from cdp.yml by cdp/segments.py, which quotes every value;
+    Predicates were compiled from cdp.yml by core/segment_compiler.py, which quotes every value;
     relative windows arrive as marks and are resolved here against the run's start. -#}
 {% macro segment_members(definitions, profiles) -%}
     {%- set rows = run_query("select name, predicate from " ~ definitions ~ " order by name").rows if execute else [] -%}

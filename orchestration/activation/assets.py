@@ -3,13 +3,13 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from cdp.activation.export import sync_destination
-from cdp.config import CdpConfig
-from cdp.settings import load_settings
+from activation.export import sync_destination
+from core.config import CdpConfig
+from core.settings import Settings
 from orchestration.pools import WAREHOUSE_POOL
 
 
-def _build_destination_asset(name: str, deps: list[dg.AssetKey], config: CdpConfig) -> dg.AssetsDefinition:
+def _build_destination_asset(name: str, deps: list[dg.AssetKey], config: CdpConfig, settings: Settings) -> dg.AssetsDefinition:
     destination = config.destinations[name]
 
     # In the warehouse pool: it writes the destination's sent state to the warehouse.
@@ -22,7 +22,7 @@ def _build_destination_asset(name: str, deps: list[dg.AssetKey], config: CdpConf
         description=destination.description or f"{destination.type} destination {name}",
     )
     def export(context: AssetExecutionContext) -> dg.MaterializeResult:
-        result = sync_destination(load_settings(), name, destination, context.run_id)
+        result = sync_destination(settings, name, destination, context.run_id)
         context.log.info(
             f"{name}: {result.added} added, {result.updated} updated, {result.removed} removed -> {result.location}"
         )
@@ -39,10 +39,10 @@ def _build_destination_asset(name: str, deps: list[dg.AssetKey], config: CdpConf
     return export
 
 
-def build_activation_assets(config: CdpConfig, mart_keys: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
+def build_activation_assets(config: CdpConfig, settings: Settings, mart_keys: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
     sources = {"segment_members": ["profiles", "segment_memberships"], "crm_contacts": ["crm_sync_back"]}
     assets = []
     for name, destination in config.destinations.items():
         deps = [key for key in mart_keys if key.path[-1] in sources[destination.rows]]
-        assets.append(_build_destination_asset(name, deps, config))
+        assets.append(_build_destination_asset(name, deps, config, settings))
     return assets

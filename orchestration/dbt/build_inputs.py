@@ -19,13 +19,11 @@ from pathlib import Path
 
 import duckdb
 
+from core.sql import quote
+from orchestration.dbt.build_plan import BuildFacts
+
 LANDING_SCHEMA = "raw"
 STATE_TABLE = "ops.full_dbt_builds"
-# a run tagged with it rebuilds the incremental models from all history (`cdp run --full-refresh`)
-FULL_REFRESH_TAG = "cdp/full_refresh"
-# models whose result changes with the run's clock even when no input does
-CLOCK_TAG = "moves_with_clock"
-CLOCK_SELECTION = f"tag:{CLOCK_TAG}+"
 
 
 def _project_digest(manifest: dict) -> str:
@@ -55,7 +53,7 @@ def _landed_digest(con: duckdb.DuckDBPyConnection) -> list:
         "order by 1",
         params=[LANDING_SCHEMA],
     ).fetchall():
-        name = f'{LANDING_SCHEMA}."{table}"'
+        name = f"{LANDING_SCHEMA}.{quote(table)}"
         if table in replaced:
             query = (f"select count(*), md5(coalesce(string_agg(cast(t as varchar), '|' order by cast(t as varchar)), '')) "
                      f"from (select * exclude (_dlt_load_id, _dlt_id) from {name}) as t")
@@ -129,6 +127,17 @@ def definition_changed(warehouse: Path, definition: str | None) -> bool:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         last = _last_full_build(con)
     return last is None or last[2] != definition
+
+
+def read_facts(warehouse: Path, manifest: dict, whole_project: bool) -> tuple[BuildFacts, str | None, str | None]:
+    """The facts a build plan is made from, and the (inputs, definition) fingerprints a
+    full build records."""
+    inputs, definition = fingerprint(warehouse, manifest) or (None, None)
+    facts = BuildFacts(
+        definition_changed=definition_changed(warehouse, definition),
+        inputs_unchanged=whole_project and unchanged_since_last_full_build(warehouse, manifest, inputs),
+    )
+    return facts, inputs, definition
 
 
 def record_full_build(warehouse: Path, inputs: str | None, definition: str | None, run_id: str) -> None:

@@ -10,15 +10,18 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+from core.marts import DBT_PROJECT_DIR
+from core.settings import export_settings, load_settings
 
 
 PROJECT_FILES = ("dbt_project.yml", "models/**/*", "macros/**/*", "seeds/**/*", "tests/**/*")
 
 
 def _parse_inputs() -> str:
-    # the environment dbt reads at parse time: which SQL segment models to union
-    return "CDP_SQL_SEGMENTS=" + os.environ.get("CDP_SQL_SEGMENTS", "")
+    # the environment dbt reads at parse time: which SQL segment models to union, and the
+    # engine (its target, and Spark's table format)
+    return "\n".join(f"{name}={os.environ.get(name, '')}"
+                     for name in ("CDP_SQL_SEGMENTS", "CDP_ENGINE", "CDP_DBT_TARGET", "CDP_SPARK_FILE_FORMAT"))
 
 
 def _inputs_file(project: DbtProject) -> Path:
@@ -65,7 +68,5 @@ def dbt_project() -> DbtProject:
 
 
 if __name__ == "__main__":  # `make setup`: parse once, with the environment `cdp` gives dbt
-    from cdp.settings import export_settings, load_settings
-
     export_settings(load_settings())
     dbt_project()

@@ -15,10 +15,10 @@ from orchestration.dbt.project import dbt_executable, dbt_project
 
 class CdpDbtCliResource(DbtCliResource):
     """dagster-dbt's resource without two costs it pays before every dbt invocation, for
-    things this project does not use (3.6 s of each run, every run):
-    - `dbt --version` in a subprocess (2.0 s) to learn the version. The dbt run here is
-      the one installed beside this Python, whose version the package metadata gives.
-    - a handle on the dbt adapter in Dagster's own process (1.6 s importing dbt). It only
+    things this project does not use (seconds of every run):
+    - `dbt --version` in a subprocess to learn the version. The dbt run here is the one
+      installed beside this Python, whose version the package metadata gives.
+    - a handle on the dbt adapter in Dagster's own process (importing dbt). It only
       serves `fetch_row_counts` and `fetch_column_metadata`, which the assets never call.
     """
 

@@ -3,14 +3,14 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from cdp.publish import publish
-from cdp.settings import load_settings
+from activation.publish import publish
+from core.settings import Settings
 from orchestration.pools import WAREHOUSE_POOL
 
 PUBLISHED_KEY = dg.AssetKey(["published", "cdp"])
 
 
-def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
+def build_publish_asset(settings: Settings, mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
     # In the warehouse pool: it reads the warehouse, which must not be mid-write.
     @dg.asset(
         key=PUBLISHED_KEY,
@@ -21,7 +21,6 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         description="Read-only copy of every cdp table, swapped in atomically at the end of a successful run.",
     )
     def published_cdp(context: AssetExecutionContext) -> dg.MaterializeResult:
-        settings = load_settings()
         result = publish(settings, context.run_id)
         return dg.MaterializeResult(
             metadata={

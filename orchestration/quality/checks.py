@@ -6,18 +6,20 @@ are recorded and the run goes on.
 """
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from cdp.config import CdpConfig
-from cdp.settings import load_settings
+from core.config import CdpConfig
+from core.settings import Settings
+from core.sql import quote
 from orchestration.pools import WAREHOUSE_POOL
 from quality.runner import table_exists, validate_query
 from quality.suites import LANDED, MARTS, Suite
 
 
-def _suite_check(suite: Suite) -> dg.AssetChecksDefinition:
+def _suite_check(suite: Suite, warehouse: Path) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(suite.asset),
         name=suite.name,
@@ -26,7 +28,6 @@ def _suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         pool=WAREHOUSE_POOL,
     )
     def check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        warehouse = load_settings().warehouse
         if not table_exists(warehouse, *suite.asset):
             # a configured source with no file yet: nothing to hold to account (freshness warns)
             return dg.AssetCheckResult(passed=True, metadata={"rows_validated": 0, "note": "no data landed yet"})
@@ -68,14 +69,14 @@ def _validated_through(context: dg.AssetCheckExecutionContext) -> str | None:
     return None
 
 
-def _latest_landing(warehouse, suite: Suite):
+def _latest_landing(warehouse: Path, suite: Suite):
     # read before validating: the pool keeps landing from adding rows meanwhile
     schema, table = suite.asset
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.sql(f'select max({suite.landed_at_column}) from {schema}."{table}"').fetchall()[0][0]
+        return con.sql(f"select max({quote(suite.landed_at_column)}) from {quote(schema)}.{quote(table)}").fetchall()[0][0]
 
 
-def _freshness_check(name: str, hours: float) -> dg.AssetChecksDefinition:
+def _freshness_check(name: str, hours: float, warehouse: Path) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(["raw", name]),
         name="freshness",
@@ -83,11 +84,10 @@ def _freshness_check(name: str, hours: float) -> dg.AssetChecksDefinition:
         pool=WAREHOUSE_POOL,
     )
     def check() -> dg.AssetCheckResult:
-        warehouse = load_settings().warehouse
         latest = None
         if table_exists(warehouse, "raw", name):
             with duckdb.connect(str(warehouse), read_only=True) as con:
-                latest = con.sql(f'select max(_cdp_loaded_at) from raw."{name}"').fetchall()[0][0]
+                latest = con.sql(f"select max(_cdp_loaded_at) from raw.{quote(name)}").fetchall()[0][0]
         if latest is None:
             return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, metadata={"last_loaded_at": "never"})
         age = datetime.now(timezone.utc) - (latest if latest.tzinfo else latest.replace(tzinfo=timezone.utc))
@@ -101,10 +101,10 @@ def _freshness_check(name: str, hours: float) -> dg.AssetChecksDefinition:
     return check
 
 
-def build_quality_checks(config: CdpConfig) -> list[dg.AssetChecksDefinition]:
+def build_quality_checks(config: CdpConfig, settings: Settings) -> list[dg.AssetChecksDefinition]:
     # a landed-data suite applies only when its source is configured
     present = {("raw", name) for name in [*config.sources, "identifiers"]}
-    checks = [_suite_check(suite) for suite in LANDED if tuple(suite.asset) in present]
-    checks += [_suite_check(suite) for suite in MARTS]
-    checks += [_freshness_check(name, source.freshness_hours) for name, source in config.sources.items()]
+    checks = [_suite_check(suite, settings.warehouse) for suite in LANDED if tuple(suite.asset) in present]
+    checks += [_suite_check(suite, settings.warehouse) for suite in MARTS]
+    checks += [_freshness_check(name, source.freshness_hours, settings.warehouse) for name, source in config.sources.items()]
     return checks

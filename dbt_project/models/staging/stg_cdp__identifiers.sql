@@ -61,7 +61,7 @@ events_as_landed as (
         v._cdp_loaded_at
     from event_values as v
     -- a left join, not `not exists`: DuckDB then still takes the incremental filter on
-    -- _cdp_loaded_at into the scans of raw.events (1 s against 0.02 s on a 1% day)
+    -- _cdp_loaded_at into the scans of raw.events, so a day reads only the day's events
     left join (select * from {{ landed }} as i where i.source = '{{ events_source }}') as l
         on l.record_key = v.record_key and l.identifier_type = v.identifier_type
         and coalesce(l.raw_value, l.identifier_value) = v.raw_value

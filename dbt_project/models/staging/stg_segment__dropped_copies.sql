@@ -9,7 +9,7 @@
     'message_id': 'varchar', '_cdp_file': 'varchar', '_cdp_loaded_at': 'timestamp'}) %}
 
 -- the raw events are named twice rather than through one import CTE, which DuckDB would
--- copy whole first because two parts read it (1.6 s of work at 11M events)
+-- copy whole first because two parts read it
 with
 
 -- most ids arrive once: only the repeated ones are ranked

@@ -2,8 +2,8 @@
 -- the first copy that landed wins.
 --
 -- The staged copies go to `deduplicate` by name, not through an import CTE: the macro
--- reads its input three times, and DuckDB materialises a CTE read more than once (at 11M
--- events that copy of every column cost about 1 s of the 7 s `cdp.events` build).
+-- reads its input three times, and DuckDB materialises a CTE read more than once (a copy
+-- of every column).
 with
 
 final as (

@@ -68,8 +68,8 @@ over_limit as (
         'shared' as rule,
         c.identifier_type,
         c.identifier_value,
-        'seen beside ' || cast(c.distinct_neighbours as varchar) || ' distinct ' || c.limit_type
-            || ' values (limit ' || cast(l.shared_limit as varchar) || ')' as detail
+        'seen beside ' || cast(c.distinct_neighbours as {{ dbt.type_string() }}) || ' distinct ' || c.limit_type
+            || ' values (limit ' || cast(l.shared_limit as {{ dbt.type_string() }}) || ')' as detail
     from counted as c
     inner join limits as l on l.limit_type = c.limit_type
     where c.distinct_neighbours > l.shared_limit
@@ -141,8 +141,8 @@ name_checks as (
         identifier_value,
         case
             when distinct_names > 1
-                then 'weak: seen with ' || cast(distinct_names as varchar) || ' different full names'
-            else 'weak: would join records of ' || cast(distinct_anchors as varchar)
+                then 'weak: seen with ' || cast(distinct_names as {{ dbt.type_string() }}) || ' different full names'
+            else 'weak: would join records of ' || cast(distinct_anchors as {{ dbt.type_string() }})
                 || ' different identifiers with no name seen to confirm it'
         end as detail
     from weak_evidence

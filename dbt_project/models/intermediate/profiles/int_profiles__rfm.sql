@@ -1,17 +1,25 @@
 -- RFM: recency, frequency and monetary scores 1-5 (5 best) by quintile among buyers,
 -- online and in store together. Ties break on profile_id so scores are repeatable.
+-- Purchases take their profile from the resolved records, as cdp.orders and
+-- cdp.pos_transactions do: an intermediate model reads staging and intermediate only.
 with
 
+records as (
+    select * from {{ ref('int_identity__records_resolved') }}
+),
+
 orders as (
-    select profile_id, created_at as purchased_at, total as amount
-    from {{ ref('orders') }}
-    where profile_id is not null and is_revenue
+    select r.profile_id, o.created_at as purchased_at, o.total as amount
+    from {{ ref('stg_shop__orders') }} as o
+    inner join records as r on r.source = 'shop_orders' and r.record_key = o.order_id
+    where r.profile_id is not null and o.is_revenue
 ),
 
 pos_transactions as (
-    select profile_id, transacted_at as purchased_at, amount
-    from {{ ref('pos_transactions') }}
-    where profile_id is not null
+    select r.profile_id, t.transacted_at as purchased_at, t.amount
+    from {{ ref('stg_pos__transactions') }} as t
+    inner join records as r on r.source = 'pos_transactions' and r.record_key = t.transaction_id
+    where r.profile_id is not null
 ),
 
 purchases as (

@@ -36,11 +36,11 @@ final as (
     select
         profile_id || '-' || cast(session_number as {{ dbt.type_string() }}) as session_id,
         profile_id,
-        session_number,
+        cast(session_number as bigint) as session_number,
         min(event_at) as started_at,
         max(event_at) as ended_at,
         count(*) as event_count,
-        sum(case when event_type = 'page' then 1 else 0 end) as page_views,
+        cast(sum(case when event_type = 'page' then 1 else 0 end) as bigint) as page_views,
         -- the first page view's, in the same aggregate: no second window over the pages
         coalesce(
             {{ min_by('channel', ['event_number']) }} filter (where event_type = 'page'), 'direct'

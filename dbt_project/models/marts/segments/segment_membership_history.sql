@@ -2,10 +2,17 @@
 -- opens stays for new members and closes them for members who left; nothing else moves.
 {{ config(materialized='incremental', full_refresh=false, unique_key=['segment', 'profile_id', 'entered_at']) }}
 
+-- depends_on: {{ ref('stg_cdp__segment_definitions') }}
 with
 
+-- who is in each segment right now: declarative ones (cdp.yml) and SQL ones (models)
+evaluated as (
+    {{ segment_members(ref('stg_cdp__segment_definitions'), ref('profiles')) }}
+    {{ sql_segment_members() }}
+),
+
 current_members as (
-    select * from {{ ref('int_segments__members_evaluated') }}
+    select distinct segment, profile_id from evaluated
 ),
 
 open_stays as (

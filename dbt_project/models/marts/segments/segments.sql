@@ -12,9 +12,9 @@ history as (
 movements as (
     select
         segment,
-        sum(case when exited_at is null then 1 else 0 end) as size,
-        sum(case when entered_at = {{ run_timestamp() }} then 1 else 0 end) as entered_this_run,
-        sum(case when exited_at = {{ run_timestamp() }} then 1 else 0 end) as exited_this_run
+        cast(sum(case when exited_at is null then 1 else 0 end) as bigint) as size,
+        cast(sum(case when entered_at = {{ run_timestamp() }} then 1 else 0 end) as bigint) as entered_this_run,
+        cast(sum(case when exited_at = {{ run_timestamp() }} then 1 else 0 end) as bigint) as exited_this_run
     from history
     group by segment
 ),

@@ -1,0 +1,1 @@
+"""Activation: what goes out of the warehouse (destinations, and the snapshot BI reads)."""

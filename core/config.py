@@ -1,0 +1,359 @@
+"""`cdp.yml`: the one configuration file, validated on load.
+
+Every section is a pydantic model with `extra="forbid"`, so a misspelt key is an error
+that names it instead of a setting silently ignored.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import phonenumbers
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from core.marts import row_columns
+from core.normalize import normalize
+from core.segment_compiler import SegmentError, compile_where, sql_segment_names
+from core.sql import NAME_PATTERN
+
+ColumnType = Literal["string", "integer", "double", "boolean", "timestamp"]
+SourceFormat = Literal["segment", "csv", "jsonl", "parquet", "rest_api"]
+
+
+class ConfigError(ValueError):
+    """A cdp.yml problem, worded for the person who edits the file."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApiConfig(_Strict):
+    """A JSON REST API read with dlt's rest_api source. Secrets never live in cdp.yml:
+    the token comes from the environment variable `token_env` names."""
+
+    base_url: str | None = None
+    base_url_env: str | None = Field(default=None, description="environment variable holding the base URL")
+    token_env: str | None = Field(default=None, description="environment variable holding a bearer token")
+    path: str
+    data_selector: str | None = Field(default=None, description="JSONPath of the records in a response")
+    next_url_path: str | None = Field(default="next", description="JSONPath of the next page's URL; null: one page")
+    cursor_field: str | None = Field(default=None, description="record field the incremental cursor follows")
+    cursor_param: str | None = Field(default=None, description="query parameter that sends the last cursor value")
+    initial_cursor: str | None = None
+
+    @model_validator(mode="after")
+    def _one_base_url_and_a_whole_cursor(self) -> ApiConfig:
+        if (self.base_url is None) == (self.base_url_env is None):
+            raise ValueError("give exactly one of base_url and base_url_env")
+        if (self.cursor_field is None) != (self.cursor_param is None):
+            raise ValueError("cursor_field and cursor_param go together")
+        return self
+
+
+class SourceConfig(_Strict):
+    description: str = ""
+    files: str | None = Field(default=None, description="Glob under the landing folder; `.gz` files match too.")
+    api: ApiConfig | None = None
+    format: SourceFormat
+    primary_key: str | None = None
+    timestamp: str | None = None
+    identifiers: dict[str, str] = Field(default_factory=dict, description="column -> identifier type")
+    traits: list[str] = Field(default_factory=list)
+    columns: dict[str, ColumnType] = Field(default_factory=dict, description="typed columns; others stay text")
+    required: list[str] = Field(default_factory=list)
+    freshness_hours: float = Field(default=36, gt=0, description="warn when nothing new landed for this long")
+    encoding: str = Field(default="utf-8", description="text encoding of the files (latin-1, cp1252, ...)")
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1,
+                                  description="CSV field separator; found from the header when not given")
+
+    @model_validator(mode="after")
+    def _segment_sources_are_self_describing(self) -> SourceConfig:
+        if self.format == "segment" and (self.identifiers or self.primary_key or self.columns):
+            raise ValueError(
+                "a segment-format source takes its identifiers, key and types from the Segment spec; "
+                "remove identifiers/primary_key/columns"
+            )
+        if self.format != "segment" and self.primary_key is None and not self.identifiers:
+            raise ValueError("give a primary_key or at least one identifier column")
+        if (self.format == "rest_api") != (self.api is not None):
+            raise ValueError("format rest_api and an api section go together")
+        if (self.format == "rest_api") == (self.files is not None):
+            raise ValueError("a file source needs files (a glob); a rest_api source takes none")
+        if self.delimiter is not None and self.format != "csv":
+            raise ValueError("delimiter is for format csv")
+        _check_encoding(self.encoding, self.format)
+        return self
+
+    def typed_columns(self) -> dict[str, ColumnType]:
+        """Every column the source declares, with the type it must cast to."""
+        declared: dict[str, ColumnType] = {c: "string" for c in [*self.identifiers, *self.traits, *self.required]}
+        if self.primary_key:
+            declared[self.primary_key] = "string"
+        declared.update(self.columns)
+        if self.timestamp:
+            declared[self.timestamp] = "timestamp"
+        return declared
+
+
+def _check_encoding(encoding: str, file_format: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"encoding {encoding!r} is not a text encoding Python knows (utf-8, latin-1, cp1252, ...)") from None
+    # JSON Lines are split on newline bytes before decoding
+    sample = '\n{}":,\\ azAZ09'
+    if file_format != "csv" and sample.encode(encoding, errors="replace") != sample.encode("ascii"):
+        raise ValueError(f"encoding {encoding!r}: {file_format} files need an encoding that keeps ASCII as is (not UTF-16)")
+
+
+class IdentifierTypeConfig(_Strict):
+    priority: int = Field(ge=1, description="1 is the strongest identifier")
+    max_per_profile: int | None = Field(default=None, ge=1)
+    normalize: Literal["email", "phone", "id"] = "id"
+    weak: bool = Field(default=False, description="links records only while every name seen with it agrees")
+
+
+class OverrideConfig(_Strict):
+    """A reviewed decision about two identifiers, each written `type:value`."""
+
+    action: Literal["merge", "split"]
+    a: str
+    b: str
+    note: str = ""
+
+
+class IdentityConfig(_Strict):
+    identifier_types: dict[str, IdentifierTypeConfig]
+    max_identifiers_per_profile: int = Field(default=1000, ge=2, description="a bigger profile is flagged")
+    max_merges_per_profile: int = Field(default=100, ge=1, description="a profile merged more often is flagged")
+    overrides: list[OverrideConfig] = Field(
+        default_factory=list, description="pairs forced into one profile (merge) or kept apart (split)"
+    )
+    blocked_values: list[str] = Field(default_factory=list)
+    blocked_patterns: list[str] = Field(default_factory=list)
+    default_phone_region: str = "US"
+    shared_identifier_limits: dict[str, int] = Field(
+        default_factory=lambda: {"user_id": 1, "email": 2},
+        description="an identifier seen beside more distinct values of a type than its limit is shared, not a link",
+    )
+
+    def normalized_overrides(self) -> list[tuple[str, str, str, str, str, str]]:
+        """(action, type_a, value_a, type_b, value_b, note), values normalised as landing does."""
+        return [(o.action, *self._identifier(o.a), *self._identifier(o.b), o.note) for o in self.overrides]
+
+    def normalize_identifier(self, id_type: str, raw: str) -> tuple[str | None, str | None]:
+        """A value of a declared type as landing stores it, or None with the reason."""
+        return normalize(self.identifier_types[id_type].normalize, raw, self.default_phone_region)
+
+    def _identifier(self, written: str) -> tuple[str, str]:
+        id_type, _, raw = written.partition(":")
+        if id_type not in self.identifier_types or not raw:
+            known = ", ".join(sorted(self.identifier_types))
+            raise ValueError(f"identity.overrides: {written!r} is not `type:value` with a known type ({known})")
+        value, problem = self.normalize_identifier(id_type, raw)
+        if value is None:
+            raise ValueError(f"identity.overrides: {written!r}: {problem}")
+        return id_type, value
+
+    @model_validator(mode="after")
+    def _overrides_name_identifiers(self) -> IdentityConfig:
+        for action, type_a, value_a, type_b, value_b, _ in self.normalized_overrides():
+            if (type_a, value_a) == (type_b, value_b):
+                raise ValueError(f"identity.overrides: {action} of {type_a}:{value_a} with itself")
+        return self
+
+    @field_validator("blocked_patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        # compiled by the engine that runs them (DuckDB's RE2, in the identity models):
+        # Python's re accepts look-arounds and back-references that RE2 rejects mid-run
+        with duckdb.connect() as con:
+            for pattern in patterns:
+                try:
+                    con.sql("select regexp_matches('', $pattern)", params={"pattern": pattern}).fetchall()
+                except duckdb.Error as exc:
+                    message = str(exc).removeprefix("Invalid Input Error: ")
+                    raise ValueError(f"blocked pattern {pattern!r} is not a regular expression DuckDB can run: {message}") from exc
+        return patterns
+
+    @field_validator("default_phone_region")
+    @classmethod
+    def _region_is_known(cls, region: str) -> str:
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{region!r} is not a phone region code such as 'US' or 'GB'")
+        return region
+
+
+class TraitRule(_Strict):
+    """Which value of a trait becomes the profile's (survivorship)."""
+
+    rule: Literal["most_recent", "most_frequent", "first_seen", "source_priority"] = "most_recent"
+    sources: list[str] = Field(default_factory=list, description="for source_priority: best source first")
+
+    @model_validator(mode="after")
+    def _priority_needs_sources(self) -> TraitRule:
+        if (self.rule == "source_priority") != bool(self.sources):
+            raise ValueError("sources go with rule source_priority, and it needs them")
+        return self
+
+
+class SegmentConfig(_Strict):
+    description: str
+    where: dict = Field(description="a condition tree: {all: [...]}, {any: [...]}, {not: ...} or {trait, op, value}")
+
+    def predicate(self, name: str) -> str:
+        return compile_where(self.where, f"segments.{name}.where")
+
+
+class DestinationConfig(_Strict):
+    """Where an audience goes. Each run sends only the rows that were added, updated or
+    removed since the last successful send to this destination."""
+
+    description: str = ""
+    type: Literal["csv", "parquet", "http"]
+    rows: Literal["segment_members", "crm_contacts"] = Field(
+        default="segment_members",
+        description="segment_members: one row per member of `segments`; crm_contacts: cdp.crm_sync_back",
+    )
+    segments: list[str] = Field(default_factory=list)
+    fields: list[str] = Field(default_factory=list, description="columns sent with each row")
+    hash: list[str] = Field(default_factory=list, description="fields sent as SHA-256 hex, named <field>_sha256")
+    consent: str | None = Field(default=None, description="a boolean column (email_consent) that must be true")
+    url_env: str | None = Field(default=None, description="http: environment variable holding the endpoint URL")
+    token_env: str | None = Field(default=None, description="http: environment variable holding a bearer token")
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _shape_fits_type(self) -> DestinationConfig:
+        if (self.type == "http") != (self.url_env is not None):
+            raise ValueError("type http and url_env go together")
+        if self.token_env and self.type != "http":
+            raise ValueError("token_env is for type http")
+        if (self.rows == "segment_members") != bool(self.segments):
+            raise ValueError("rows segment_members needs segments; rows crm_contacts takes none")
+        for field in self.hash:
+            if field not in self.fields:
+                raise ValueError(f"hash: {field!r} is not in fields")
+        return self
+
+
+class ServerConfig(_Strict):
+    """`cdp serve`: Segment's limits, how the collector's files roll, how the profile API reads."""
+
+    source: str = Field(default="events", description="the segment-format source whose folder the collector writes to")
+    max_message_kb: int = Field(default=32, ge=1, le=1024, description="Segment's limit for one message")
+    max_batch_kb: int = Field(default=500, ge=1, le=16384, description="Segment's limit for one request")
+    roll_mb: float = Field(default=64, gt=0, description="a file is closed when it reaches this size")
+    roll_seconds: float = Field(default=60, gt=0, description="or when it has been open this long")
+    snapshot_check_seconds: float = Field(default=2, gt=0, description="how often the profile API looks for a new snapshot")
+
+    @model_validator(mode="after")
+    def _a_message_fits_a_batch(self) -> ServerConfig:
+        if self.max_message_kb > self.max_batch_kb:
+            raise ValueError("max_message_kb cannot exceed max_batch_kb")
+        return self
+
+
+class CdpConfig(_Strict):
+    sources: dict[str, SourceConfig]
+    identity: IdentityConfig
+    segments: dict[str, SegmentConfig] = Field(default_factory=dict)
+    traits: dict[str, TraitRule] = Field(default_factory=dict, description="survivorship per trait; default most_recent")
+    destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+
+    def environment_variables(self) -> set[str]:
+        """The variables this config names for URLs and tokens."""
+        named = {s.api.base_url_env for s in self.sources.values() if s.api} | {s.api.token_env for s in self.sources.values() if s.api}
+        named |= {d.url_env for d in self.destinations.values()} | {d.token_env for d in self.destinations.values()}
+        return {name for name in named if name}
+
+    @model_validator(mode="after")
+    def _names_and_types_agree(self) -> CdpConfig:
+        for name, source in self.sources.items():
+            if not NAME_PATTERN.match(name):
+                raise ValueError(f"source name {name!r} must be lowercase letters, digits and underscores")
+            for column, id_type in source.identifiers.items():
+                if id_type not in self.identity.identifier_types:
+                    known = ", ".join(sorted(self.identity.identifier_types))
+                    raise ValueError(
+                        f"sources.{name}.identifiers.{column}: unknown identifier type {id_type!r} (known: {known})"
+                    )
+        for id_type, limit in self.identity.shared_identifier_limits.items():
+            if id_type not in self.identity.identifier_types or limit < 1:
+                raise ValueError(f"identity.shared_identifier_limits.{id_type}: needs a known identifier type and a limit >= 1")
+        for trait, rule in self.traits.items():
+            for source in rule.sources:
+                if source not in self.sources:
+                    raise ValueError(f"traits.{trait}.sources: unknown source {source!r}")
+        sql_segments = sql_segment_names()
+        for name in set(self.segments) & set(sql_segments):
+            raise ValueError(f"segment {name!r} is both in cdp.yml and a SQL segment model: rename one")
+        for name, segment in self.segments.items():
+            if not NAME_PATTERN.match(name):
+                raise ValueError(f"segment name {name!r} must be lowercase letters, digits and underscores")
+            try:
+                segment.predicate(name)
+            except SegmentError as exc:
+                raise ValueError(str(exc)) from exc
+        for name, destination in self.destinations.items():
+            _check_destination(name, destination, [*self.segments, *sql_segments])
+        for required in ("anonymous_id", "user_id", "email", "phone"):
+            if required not in self.identity.identifier_types:
+                raise ValueError(f"identity.identifier_types must declare {required!r}")
+        return self
+
+
+def _check_destination(name: str, destination: DestinationConfig, segments: list[str]) -> None:
+    if not NAME_PATTERN.match(name):
+        raise ValueError(f"destination name {name!r} must be lowercase letters, digits and underscores")
+    for segment in destination.segments:
+        if segment not in segments:
+            raise ValueError(f"destinations.{name}.segments: unknown segment {segment!r}")
+    columns = row_columns(destination.rows)
+    for field in destination.fields:
+        if field not in columns:
+            raise ValueError(f"destinations.{name}.fields: unknown column {field!r} (known: {', '.join(columns)})")
+    for field in destination.hash:
+        if columns[field] != "varchar":
+            raise ValueError(f"destinations.{name}.hash: {field!r} is not text")
+    if destination.consent is not None and columns.get(destination.consent) != "boolean":
+        raise ValueError(f"destinations.{name}.consent: {destination.consent!r} is not a boolean column of its rows")
+
+
+def _describe(error: ValidationError, path: Path) -> str:
+    lines = [f"{path}: invalid configuration"]
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        got = item.get("input")
+        suffix = f" (got {got!r})" if item["type"] not in ("extra_forbidden", "missing") and not isinstance(got, dict) else ""
+        lines.append(f"  {where}: {message}{suffix}")
+    return "\n".join(lines)
+
+
+def parse_config(text: str, path: Path = Path("cdp.yml")) -> CdpConfig:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping with 'sources' and 'identity'")
+    try:
+        return CdpConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from exc
+
+
+def load_config(path: Path) -> CdpConfig:
+    if not path.is_file():
+        raise ConfigError(f"{path}: configuration file not found (set CDP_CONFIG to point at your cdp.yml)")
+    return parse_config(path.read_text(encoding="utf-8"), path)

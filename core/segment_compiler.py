@@ -1,0 +1,110 @@
+"""Declarative segments: conditions on profile traits, compiled to a SQL predicate.
+
+A condition names a column of `cdp.profiles` (the columns and types declared in
+dbt_project/models/marts/_marts.yml, so the two cannot drift apart), an operator and
+a value. Values become SQL literals here, through core/sql.py: strings are quoted with
+quotes doubled, numbers must be numbers, booleans booleans. Nothing a user writes is
+pasted into SQL as code, so a segment cannot inject SQL.
+
+The SQL reads the same on DuckDB and Spark: a column is named bare (only the declared
+columns of cdp.profiles, all plain lowercase names; Spark reads "x" as a string), and a
+backslash in a value is written as chr(92) beside the quoted parts, because Spark SQL
+treats a backslash in a literal as an escape and DuckDB does not.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from core.marts import SQL_SEGMENTS_DIR, profile_columns
+from core.sql import NAME_PATTERN, portable_literal
+
+NUMERIC = {"bigint", "integer", "double", "decimal"}
+COMPARISONS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+TIME_WINDOWS = {"within_last_days", "more_than_days_ago"}
+# Relative windows are resolved by dbt at run time (run_started_at - N days); the
+# compiler leaves this mark, which no quoted value may contain.
+CUTOFF_MARK = "__CDP_DAYS_AGO_"
+OPERATORS = [*COMPARISONS, "in", "not_in", "is_null", "not_null", *TIME_WINDOWS]
+
+
+class SegmentError(ValueError):
+    """A segment condition that cannot compile; the message names where and why."""
+
+
+def sql_segment_names() -> list[str]:
+    """SQL segments: the dbt models under marts/segments/sql, by name."""
+    names = sorted(path.stem for path in SQL_SEGMENTS_DIR.glob("*.sql"))
+    for name in names:
+        if not NAME_PATTERN.match(name):
+            raise SegmentError(f"SQL segment model {name!r}: name it with lowercase letters, digits and underscores")
+    return names
+
+
+def _literal(value: Any, data_type: str, where: str) -> str:
+    if value is None:
+        raise SegmentError(f"{where}: needs a value")
+    if data_type in NUMERIC:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise SegmentError(f"{where}: {value!r} is not a number")
+        return repr(value)
+    if data_type == "boolean":
+        if not isinstance(value, bool):
+            raise SegmentError(f"{where}: {value!r} is not true or false")
+        return "true" if value else "false"
+    if data_type == "timestamp":
+        raise SegmentError(f"{where}: compare timestamps with within_last_days or more_than_days_ago")
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise SegmentError(f"{where}: {value!r} is not text")
+    if CUTOFF_MARK in str(value):
+        raise SegmentError(f"{where}: values may not contain {CUTOFF_MARK!r}")
+    return portable_literal(str(value))
+
+
+def _condition(node: dict, where: str) -> str:
+    unknown = set(node) - {"trait", "op", "value"}
+    if unknown:
+        raise SegmentError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+    columns = profile_columns()
+    trait, op, value = node.get("trait"), node.get("op"), node.get("value")
+    if trait not in columns:
+        raise SegmentError(f"{where}.trait: unknown trait {trait!r} (profiles has: {', '.join(sorted(columns))})")
+    if op not in OPERATORS:
+        raise SegmentError(f"{where}.op: unknown operator {op!r} (use one of: {', '.join(OPERATORS)})")
+    data_type = columns[trait]
+    column = trait  # a declared column of cdp.profiles: a plain lowercase name
+    if op == "is_null":
+        return f"{column} is null"
+    if op == "not_null":
+        return f"{column} is not null"
+    if op in TIME_WINDOWS:
+        if data_type != "timestamp":
+            raise SegmentError(f"{where}.op: {op} needs a timestamp trait; {trait} is {data_type}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise SegmentError(f"{where}.value: {op} takes a whole number of days, got {value!r}")
+        cutoff = f"{CUTOFF_MARK}{value}__"
+        return f"{column} >= {cutoff}" if op == "within_last_days" else f"{column} < {cutoff}"
+    if op in ("in", "not_in"):
+        if not isinstance(value, list) or not value:
+            raise SegmentError(f"{where}.value: {op} takes a non-empty list")
+        items = ", ".join(_literal(v, data_type, f"{where}.value") for v in value)
+        return f"{column} {'in' if op == 'in' else 'not in'} ({items})"
+    return f"{column} {COMPARISONS[op]} {_literal(value, data_type, f'{where}.value')}"
+
+
+def compile_where(node: Any, where: str) -> str:
+    """SQL for a condition tree: {all: [...]}, {any: [...]}, {not: ...} or a condition."""
+    if not isinstance(node, dict):
+        raise SegmentError(f"{where}: expected a condition or all/any/not")
+    for joiner in ("all", "any"):
+        if joiner in node:
+            if set(node) != {joiner} or not isinstance(node[joiner], list) or not node[joiner]:
+                raise SegmentError(f"{where}.{joiner}: takes a non-empty list and nothing beside it")
+            parts = [compile_where(child, f"{where}.{joiner}[{i}]") for i, child in enumerate(node[joiner])]
+            return "(" + f" {'and' if joiner == 'all' else 'or'} ".join(parts) + ")"
+    if "not" in node:
+        if set(node) != {"not"}:
+            raise SegmentError(f"{where}.not: takes one condition and nothing beside it")
+        return f"not ({compile_where(node['not'], f'{where}.not')})"
+    return "(" + _condition(node, where) + ")"

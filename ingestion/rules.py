@@ -1,0 +1,97 @@
+"""cdp.yml's rules as small raw tables, replaced on every landing run, so dbt applies
+exactly what the config says: identifier types and limits, blocked values and
+patterns, overrides, caps, survivorship rules per trait, and compiled segments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import dlt
+
+from core.config import CdpConfig, IdentityConfig
+
+
+def identity_rules(identity: IdentityConfig):
+    """cdp.yml's identity rules as small tables, so dbt applies exactly what the config says."""
+
+    @dlt.resource(
+        name="identifier_types",
+        write_disposition="replace",
+        primary_key="identifier_type",
+        # declared so the columns exist even when no type sets them
+        columns={
+            "max_per_profile": {"data_type": "bigint"},
+            "shared_limit": {"data_type": "bigint"},
+            "weak": {"data_type": "bool"},
+        },
+    )
+    def identifier_types() -> Iterator[dict]:
+        for id_type, rule in identity.identifier_types.items():
+            yield {
+                "identifier_type": id_type,
+                "priority": rule.priority,
+                "max_per_profile": rule.max_per_profile,
+                # how many distinct values of this type one other identifier may sit beside before it counts as shared
+                "shared_limit": identity.shared_identifier_limits.get(id_type),
+                "weak": rule.weak,
+            }
+
+    @dlt.resource(name="identity_blocklist", write_disposition="replace")
+    def identity_blocklist() -> Iterator[dict]:
+        # dlt infers column types from data; one typed row keeps the table's shape when lists are empty.
+        yield {"kind": "value", "value": "", "note": "placeholder: the empty string is never an identifier"}
+        for value in identity.blocked_values:
+            yield {"kind": "value", "value": value.strip().lower(), "note": "cdp.yml identity.blocked_values"}
+        for pattern in identity.blocked_patterns:
+            yield {"kind": "pattern", "value": pattern, "note": "cdp.yml identity.blocked_patterns"}
+
+    @dlt.resource(name="identity_overrides", write_disposition="replace")
+    def identity_overrides() -> Iterator[dict]:
+        # a typed placeholder keeps the table (and replaces old overrides) when the list is empty
+        yield {"action": "none", "type_a": "", "value_a": "", "type_b": "", "value_b": "", "note": "placeholder"}
+        for action, type_a, value_a, type_b, value_b, note in identity.normalized_overrides():
+            yield {"action": action, "type_a": type_a, "value_a": value_a, "type_b": type_b, "value_b": value_b, "note": note}
+
+    @dlt.resource(name="identity_caps", write_disposition="replace")
+    def identity_caps() -> Iterator[dict]:
+        yield {
+            "max_identifiers_per_profile": identity.max_identifiers_per_profile,
+            "max_merges_per_profile": identity.max_merges_per_profile,
+        }
+
+    return [identifier_types, identity_blocklist, identity_overrides, identity_caps]
+
+
+def trait_rules(config: CdpConfig):
+    """cdp.yml's survivorship rules, one row per trait (and per ranked source)."""
+
+    @dlt.resource(
+        name="trait_rules",
+        write_disposition="replace",
+        columns={"trait": {"data_type": "text"}, "rule": {"data_type": "text"},
+                 "source": {"data_type": "text"}, "source_rank": {"data_type": "bigint"}},
+    )
+    def trait_rule_rows() -> Iterator[dict]:
+        for trait, rule in config.traits.items():
+            if rule.sources:
+                for rank, source in enumerate(rule.sources, start=1):
+                    yield {"trait": trait, "rule": rule.rule, "source": source, "source_rank": rank}
+            else:
+                yield {"trait": trait, "rule": rule.rule, "source": None, "source_rank": None}
+
+    return trait_rule_rows
+
+
+def segment_definitions(config: CdpConfig):
+    """cdp.yml's segments, compiled to SQL predicates over cdp.profiles, for dbt to evaluate."""
+
+    @dlt.resource(
+        name="segment_definitions",
+        write_disposition="replace",
+        columns={"name": {"data_type": "text"}, "description": {"data_type": "text"}, "predicate": {"data_type": "text"}},
+    )
+    def segment_rows() -> Iterator[dict]:
+        for name, segment in config.segments.items():
+            yield {"name": name, "description": segment.description, "predicate": segment.predicate(name)}
+
+    return segment_rows

@@ -1,0 +1,66 @@
+"""What one run of the dbt asset builds, decided from facts gathered before it.
+
+A pure function of those facts, so each case is a plain unit test:
+- nothing landed and nothing changed since the last full build: only the models that
+  move with the clock (tagged `moves_with_clock`, and what reads them) are built;
+- the rules, the dbt project or the engine changed (or no full build is recorded): the
+  incremental models are rebuilt from all history (`--full-refresh`);
+- otherwise: an incremental build, adding what landed since.
+A full refresh can also be asked for, by the run config or the `cdp/full_refresh` run tag
+(`cdp run --full-refresh`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+# a run tagged with it rebuilds the incremental models from all history (`cdp run --full-refresh`)
+FULL_REFRESH_TAG = "cdp/full_refresh"
+# models whose result changes with the run's clock even when no input does
+CLOCK_TAG = "moves_with_clock"
+CLOCK_SELECTION = f"tag:{CLOCK_TAG}+"
+
+
+@dataclass(frozen=True)
+class BuildFacts:
+    """What the warehouse says about this build's inputs against the last full build.
+    The defaults are what an unknown reads as: changed."""
+
+    definition_changed: bool = True  # rules, project or engine differ (or no full build is recorded)
+    inputs_unchanged: bool = False  # the same landed rows and definition, and every model's table there
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    mode: Literal["clock_only", "incremental", "full_refresh"]
+    args: tuple[str, ...]
+    reason: str
+    # a build of the whole project is what the next run's facts are measured against
+    records_full_build: bool
+
+
+def plan_build(facts: BuildFacts, whole_project: bool, run_tags: Mapping[str, str], full_refresh: bool = False) -> BuildPlan:
+    full = ("build", "--full-refresh")
+    if full_refresh or run_tags.get(FULL_REFRESH_TAG) == "true":
+        asked = "Run config full_refresh" if full_refresh else f"Run tagged {FULL_REFRESH_TAG}=true"
+        return BuildPlan("full_refresh", full, f"{asked}: incremental models are rebuilt from all history.", whole_project)
+    if whole_project and facts.inputs_unchanged:
+        return BuildPlan(
+            "clock_only",
+            ("build", "--select", CLOCK_SELECTION),
+            f"Nothing landed and no rule or model changed since the last full build: building only `{CLOCK_SELECTION}`.",
+            False,
+        )
+    if facts.definition_changed:
+        # what the incremental models hold was computed by other rules or models; history
+        # tables (config full_refresh=false) keep theirs
+        return BuildPlan(
+            "full_refresh",
+            full,
+            "No full build is recorded with these rules and this dbt project (a first build, "
+            "or they changed): incremental models are rebuilt from all history.",
+            whole_project,
+        )
+    return BuildPlan("incremental", ("build",), "Incremental build: the incremental models add what landed since their last build.", whole_project)
