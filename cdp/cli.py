@@ -32,7 +32,9 @@ from core.config import ConfigError, load_config
 from core.disk import disk_full_message, full_path, nearly_full
 from core.settings import Settings, SettingsError, export_settings, load_settings, unknown_variables
 from ingestion.sample_data import generate_landing
+from activation.publish_parquet import LINK_NAME
 from orchestration.dbt.build_plan import FULL_REFRESH_TAG
+from orchestration.spark_run import SparkRunError, spark_run
 from orchestration.stale_runs import clear_stale_runs, process_tags
 from server.serve import serve
 
@@ -85,6 +87,14 @@ def report_failures(result) -> None:
 
 
 def print_summary(settings: Settings) -> None:
+    if settings.engine == "spark":  # what Spark built, read from its Parquet BI copy
+        copy = settings.published_dir / LINK_NAME
+        with duckdb.connect() as con:
+            print(f"\nParquet BI copy: {copy}")
+            for table in SUMMARY_TABLES:
+                count = con.sql("select count(*) from read_parquet(?)", params=[f"{copy / table}/*.parquet"]).fetchall()[0][0]
+                print(f"  cdp.{table:<22} {count:>10,} rows")
+        return
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         print(f"\nwarehouse: {settings.warehouse}")
         for table in SUMMARY_TABLES:
@@ -105,7 +115,14 @@ def run(settings: Settings, trigger: str, full_refresh: bool = False) -> int:
     started = time.monotonic()
     written = [settings.dagster_home, settings.warehouse, settings.dlt_pipelines_dir]
     try:
-        ok = materialize_all(settings, trigger, full_refresh)
+        if settings.engine == "spark":
+            spark_run(settings, full_refresh)
+            ok = True
+        else:
+            ok = materialize_all(settings, trigger, full_refresh)
+    except SparkRunError as error:
+        print(f"FAILED: {error}", file=sys.stderr)
+        ok = False
     except Exception as error:
         full = full_path(error, written)
         if full is None:
