@@ -20,8 +20,9 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/cdp demo
 
+# one worker per core; a test file's tests stay on one worker (its module fixtures are built once)
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 # the layers and no import circles (pyproject.toml [tool.importlinter])
 lint: setup

@@ -4,8 +4,12 @@ The last sent rows live in the warehouse (`activation.sent__<destination>`), so 
 diff is one SQL statement and needs no rows in Python. A change is `added` (a new key),
 `updated` (a key whose fields differ) or `removed` (a key no longer present: it left the
 segment, withdrew consent, or its profile merged away; sent with its last fields so a
-receiver can match it). `change_id` is a hash of the change itself: a change re-sent
-after a failed run carries the same id, so a receiver can drop the repeat.
+receiver can match it). A person forgotten by a privacy request is `removed` with
+`privacy_request_id` set and only its key left (`profile_id` and `segment`, or a CRM's
+contact id when `profile_id` is not sent): the privacy step cleared the rest of their sent
+rows (privacy/erase.py). `change_id` is a hash of the
+change itself: a change re-sent after a failed run carries the same id, so a receiver
+can drop the repeat.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import duckdb
 
 from activation.rows import KEYS, current_rows_sql, field_names
 from core.config import DestinationConfig
+from core.privacy import NOTICE_COLUMN
 from core.sql import quote
 
 STATE_SCHEMA = "activation"
@@ -53,19 +58,21 @@ def stage_changes(con: duckdb.DuckDBPyConnection, name: str, destination: Destin
         existing = {*keys, *fields}
     # A field added to the destination since the last send reads as null from the old
     # state, so every row counts as updated and goes out with it.
-    sent = ", ".join(quote(c) if c in existing else f"null as {quote(c)}" for c in [*keys, *fields])
+    sent = ", ".join(quote(c) if c in existing else f"null::varchar as {quote(c)}" for c in [*keys, *fields, NOTICE_COLUMN])
     join = " and ".join(f"c.{quote(k)} = s.{quote(k)}" for k in keys)
     differs = " or ".join(f"c.{quote(f)} is distinct from s.{quote(f)}" for f in fields) or "false"
-    columns = ", ".join(quote(c) for c in [*keys, *fields])
-    change_id = "md5(concat_ws('|', action, " + ", ".join(f"cast({quote(c)} as varchar)" for c in [*keys, *fields]) + "))"
+    columns = ", ".join(quote(c) for c in [*keys, *fields, NOTICE_COLUMN])
+    # concat_ws skips nulls: a change that answers no request has the id it always had
+    change_id = "md5(concat_ws('|', action, " + ", ".join(
+        f"cast({quote(c)} as varchar)" for c in [*keys, *fields, NOTICE_COLUMN]) + "))"
     con.sql(f"""
         create or replace table {changes_table(name)} as
         with sent as (select {sent} from {state_table(name)}),
         diff as (
-            select 'added' as action, c.* from {current} as c
+            select 'added' as action, c.*, null::varchar as {NOTICE_COLUMN} from {current} as c
             where not exists (select 1 from sent as s where {join})
             union all
-            select 'updated' as action, c.* from {current} as c
+            select 'updated' as action, c.*, null::varchar from {current} as c
             inner join sent as s on {join}
             where {differs}
             union all

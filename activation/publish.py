@@ -1,32 +1,44 @@
-"""Publish the `cdp` schema as a read-only DuckDB file, swapped in atomically.
+"""Publish the `cdp` schema for BI tools: a DuckDB file any DuckDB 1.x reads, and Parquet.
 
 BI tools never read the warehouse a run is writing: DuckDB allows one writing process
-per file, so a reader could block a run or fail on its lock. Instead each successful
-run copies the warehouse file, drops everything but the `cdp` tables from the copy,
-records their row counts in `cdp._manifest` inside it, and renames it over
+per file, so a reader would delay a run (core/warehouse_lock.py). Instead each
+successful run writes a new DuckDB file holding the `cdp` tables alone, records their
+row counts in `cdp._manifest` inside it, and renames it over
 `published/cdp_published.duckdb`. A reader that opened the old file keeps reading the
 old snapshot; the next one opens the new snapshot. Neither sees a half-built table.
 
-A file copy, not a table-by-table copy: at 1M people copying the tables into a new file
-took 21 s (DuckDB compresses every row again), copying the file and dropping the rest
-a few seconds, at the price of a file that keeps the dropped tables' space.
+The file is written in DuckDB's v1.0.0 storage format (PUBLISHED_STORAGE_VERSION),
+which DuckDB 1.0 to 1.4 and 2.x read: the warehouse's own format is DuckDB 2.0's, which
+the 1.x CLI, the Node client Evidence uses and most BI drivers refuse. Every type the
+marts publish (text, integers, decimals, doubles, booleans, timestamps) is in it. A new
+file, rather than a copy of the warehouse file with the other schemas dropped, also
+holds nothing but the published rows: DuckDB does not overwrite freed blocks, so a
+copy kept the bytes of raw and intermediate data. It costs compressing every row again
+(bench/HISTORY.md has the measurement).
+
+The same tables are written as Parquet (activation/publish_parquet.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
+from activation.publish_parquet import publish_parquet
 from core.settings import PUBLISHED_NAME, Settings
 from core.sql import literal, quote
+from core.warehouse_lock import retry_while_locked
 
 PUBLISHED_SCHEMA = "cdp"
+# the oldest storage format holding every type the marts publish: DuckDB 1.0 and later read it
+PUBLISHED_STORAGE_VERSION = "v1.0.0"
+# catalog names inside the publishing connection
+SOURCE, SNAPSHOT = "warehouse_source", "snapshot"
 
 
 @dataclass(frozen=True)
@@ -34,59 +46,76 @@ class Published:
     path: Path
     tables: dict[str, int]
     published_at: datetime
+    parquet: Path
 
 
-def _copy_warehouse(warehouse: Path, target: Path) -> None:
-    """A byte copy of the warehouse file holds every committed table once its write-ahead
-    log is folded in; dbt's connection does that when it closes, this makes sure."""
-    if Path(f"{warehouse}.wal").exists():
-        with duckdb.connect(str(warehouse)) as con:
-            con.sql("checkpoint")
-    shutil.copyfile(warehouse, target)
+def _attach_warehouse(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """The warehouse, read-only, once no other process's lock is in the way."""
+    retry_while_locked(lambda: con.sql(f"attach {literal(str(settings.warehouse))} as {SOURCE} (read_only)"),
+                       settings.warehouse, settings.lock_wait_seconds, "publishing")
 
 
-def _keep_only_published_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop every other schema, and the views (they name the warehouse's catalog)."""
-    schemas = con.sql(
-        "select schema_name from duckdb_schemas() where database_name = current_database() and not internal"
+def _published_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [row[0] for row in con.sql(
+        "select table_name from duckdb_tables() where database_name = ? and schema_name = ? order by 1",
+        params=[SOURCE, PUBLISHED_SCHEMA],
+    ).fetchall()]
+
+
+def _write_snapshot(con: duckdb.DuckDBPyConnection, path: Path, tables: list[str], published_at: datetime,
+                    run_id: str) -> dict[str, int]:
+    """Copy `tables` into a new file at `path`; return their row counts."""
+    con.sql(f"attach {literal(str(path))} as {SNAPSHOT} (storage_version {literal(PUBLISHED_STORAGE_VERSION)})")
+    con.sql(f"create schema {SNAPSHOT}.{PUBLISHED_SCHEMA}")
+    counts = {}
+    for table in tables:
+        target = f"{SNAPSHOT}.{PUBLISHED_SCHEMA}.{quote(table)}"
+        con.sql(f"create table {target} as select * from {SOURCE}.{PUBLISHED_SCHEMA}.{quote(table)}")
+        counts[table] = con.sql(f"select count(*) from {target}").fetchall()[0][0]
+    con.sql(f"create table {SNAPSHOT}.{PUBLISHED_SCHEMA}._manifest "
+            "(table_name varchar, row_count bigint, published_at timestamp, run_id varchar)")
+    con.executemany(f"insert into {SNAPSHOT}.{PUBLISHED_SCHEMA}._manifest values (?, ?, ?, ?)",
+                    [(name, count, published_at, run_id) for name, count in counts.items()])
+    con.sql(f"detach {SNAPSHOT}")  # checkpointed and closed: the file is complete
+    return counts
+
+
+def _parquet_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """DuckDB's sums of integers are HUGEINT, which Parquet lacks (COPY would write
+    DOUBLE): written as BIGINT."""
+    columns = con.sql(
+        "select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = ? "
+        "and table_name = ? order by column_index", params=[SOURCE, PUBLISHED_SCHEMA, table],
     ).fetchall()
-    for (schema,) in schemas:
-        if schema != PUBLISHED_SCHEMA:
-            con.sql(f"drop schema {quote(schema)} cascade")
-    relations = con.sql(
-        "select 'view', schema_name, view_name from duckdb_views() where database_name = current_database() and not internal "
-        "union all select 'table', schema_name, table_name from duckdb_tables() "
-        f"where database_name = current_database() and schema_name <> {literal(PUBLISHED_SCHEMA)}"
-    ).fetchall()
-    for kind, schema, name in relations:
-        con.sql(f"drop {kind} {quote(schema)}.{quote(name)}")
+    return ", ".join(f"cast({quote(name)} as bigint) as {quote(name)}" if data_type == "HUGEINT" else quote(name)
+                     for name, data_type in columns)
 
 
 def publish(settings: Settings, run_id: str) -> Published:
-    """Snapshot every `cdp` table of the warehouse."""
+    """Snapshot every `cdp` table of the warehouse, as DuckDB and as Parquet."""
     target_dir = settings.published_dir
     target_dir.mkdir(parents=True, exist_ok=True)
     for stale in target_dir.glob(".publishing_*"):  # left by a run killed while publishing
         stale.unlink()
     staging = target_dir / f".publishing_{run_id}.duckdb"
-    _copy_warehouse(settings.warehouse, staging)
     published_at = datetime.now(timezone.utc).replace(tzinfo=None)
-    with duckdb.connect(str(staging)) as con:
-        _keep_only_published_tables(con)
-        names = [row[0] for row in con.sql(
-            "select table_name from duckdb_tables() where database_name = current_database() "
-            f"and schema_name = {literal(PUBLISHED_SCHEMA)} order by 1"
-        ).fetchall()]
-        counts = {name: con.sql(f"select count(*) from {PUBLISHED_SCHEMA}.{quote(name)}").fetchall()[0][0] for name in names}
-        con.sql(f"create table {PUBLISHED_SCHEMA}._manifest "
-                "(table_name varchar, row_count bigint, published_at timestamp, run_id varchar)")
-        con.executemany(f"insert into {PUBLISHED_SCHEMA}._manifest values (?, ?, ?, ?)",
-                        [(n, c, published_at, run_id) for n, c in counts.items()])
-        con.sql("checkpoint")
+    with duckdb.connect() as con:
+        _attach_warehouse(con, settings)
+        tables = _published_tables(con)
+        counts = _write_snapshot(con, staging, tables, published_at, run_id)
+
+        def write_parquet(folder: Path) -> None:
+            for table in tables:
+                select = f"select {_parquet_columns(con, table)} from {SOURCE}.{PUBLISHED_SCHEMA}.{quote(table)}"
+                con.sql(f"copy ({select}) to {literal(str(folder / table))} (format parquet, per_thread_output false, "
+                        "file_size_bytes '256MB')")
+
+        parquet = publish_parquet(target_dir, run_id, write_parquet)
     # rename is atomic within a folder: a reader opens either the old file or the new one
     os.replace(staging, target_dir / PUBLISHED_NAME)
-    manifest = {"published_at": published_at.isoformat(), "run_id": run_id, "tables": counts}
+    manifest = {"published_at": published_at.isoformat(), "run_id": run_id, "tables": counts,
+                "storage_version": PUBLISHED_STORAGE_VERSION, "parquet": parquet.name}
     manifest_tmp = target_dir / ".manifest.json.tmp"
     manifest_tmp.write_text(json.dumps(manifest, indent=2))
     os.replace(manifest_tmp, target_dir / "manifest.json")
-    return Published(target_dir / PUBLISHED_NAME, counts, published_at)
+    return Published(target_dir / PUBLISHED_NAME, counts, published_at, parquet)

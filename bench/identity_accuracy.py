@@ -3,10 +3,14 @@
     .venv/bin/python -m bench.identity_accuracy --people 200000 --seed 3
 
 Generates the sample world (devices, work emails, CRM duplicates, loyalty cards,
-spelling variants, junk values, a kiosk, household phones, family tablets) with its
-truth, runs `cdp run` on it, and scores pairwise precision and recall of identifier
-pairs for the CDP and, side by side, for a naive stitch (connected components of every
-value, no rules).
+spelling variants and typos, junk values, kiosks and sign-up tablets, households sharing
+a landline and a family computer, recycled numbers) with its truth, runs `cdp run` on
+it, and scores pairwise precision and recall of identifier pairs for the CDP and, side
+by side, for a naive stitch (connected components of every value, no rules). Each
+scores' over-merged profiles (two or more people's identifiers) are broken down by the
+type of identifier that bridged them, and recall's losses by where they went.
+
+Seed 3 is the one the identity rules were tuned on; quote figures from others too.
 """
 
 from __future__ import annotations

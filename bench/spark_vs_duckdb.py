@@ -26,7 +26,6 @@ from pathlib import Path
 import duckdb
 
 from bench.compare_engines import main as compare_main
-from core.segment_compiler import sql_segment_names
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -63,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="cdp-spark-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    base = {**os.environ, "CDP_CONFIG": str(REPO / "cdp.yml"), "CDP_SQL_SEGMENTS": ",".join(sql_segment_names())}
+    base = {**os.environ, "CDP_CONFIG": str(REPO / "cdp.yml")}
     base.pop("CDP_ENGINE", None)
 
     landed = args.warehouse
@@ -94,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
           f"(ratio {spark_seconds / duck_seconds:.1f}); Spark's fixed cost per dbt invocation {fixed:.1f} s; "
           f"raw tables to Parquet and Spark {prepare:.1f} s")
 
-    _run([sys.executable, "-m", "activation.publish_parquet"], duck_env)
-    _run([sys.executable, "-m", "activation.publish_parquet"], spark_env)
+    _run([sys.executable, "-m", "activation.parquet_writers"], duck_env)
+    _run([sys.executable, "-m", "activation.parquet_writers"], spark_env)
     return compare_main([str(duck / "published" / "parquet"), str(spark / "published" / "parquet")])
 
 

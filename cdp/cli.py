@@ -3,6 +3,8 @@
     cdp demo   write the bundled sample data into the landing folder, then run everything
     cdp run    materialize everything once for the current landing folder
     cdp explain TYPE VALUE   the profile of an identifier, and the records that link it
+    cdp forget TYPE VALUE    erase a person everywhere and suppress them at landing (cdp/forget.py)
+    cdp unsuppress TYPE VALUE --reason TEXT   let a suppressed person's data land again
     cdp serve  Segment's tracking API into the landing folder, and the profile API (server/)
 
 Both run the Dagster job `cdp_full_run` (the asset graph `dagster dev` shows) on the
@@ -21,18 +23,21 @@ import shutil
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import NoReturn
 
 import duckdb
 from dagster import DagsterInstance
 
+from activation.publish_parquet import LINK_NAME
 from cdp.explain import explain
+from cdp.forget import forget_command, forget_usage_error, unsuppress_command
 from core.config import ConfigError, load_config
 from core.disk import disk_full_message, full_path, nearly_full
 from core.settings import Settings, SettingsError, export_settings, load_settings, unknown_variables
+from core.warehouse_lock import connect
 from ingestion.sample_data import generate_landing
-from activation.publish_parquet import LINK_NAME
 from orchestration.dbt.build_plan import FULL_REFRESH_TAG
 from orchestration.spark_run import SparkRunError, spark_run
 from orchestration.stale_runs import clear_stale_runs, process_tags
@@ -51,14 +56,15 @@ def prepare_dagster_home(settings: Settings) -> Path:
     return home
 
 
-def materialize_all(settings: Settings, trigger: str, full_refresh: bool = False) -> bool:
-    """Run the full job in this process on the persistent instance; True when it succeeded."""
+def materialize_all(settings: Settings, trigger: str, full_refresh: bool = False, job_name: str = "cdp_full_run") -> bool:
+    """Run a job (the full one by default) in this process on the persistent instance; True
+    when it succeeded."""
     home = prepare_dagster_home(settings)
     # Imported here, not above: the definitions bring dbt, dlt and GX (seconds of start-up)
     # that `cdp explain` and a configuration error never need. Below cdp in the layers.
     from orchestration.definitions import build_definitions
 
-    job = build_definitions(settings).resolve_job_def("cdp_full_run")
+    job = build_definitions(settings).resolve_job_def(job_name)
     with DagsterInstance.from_config(str(home)) as instance:
         for run_id in clear_stale_runs(instance):
             print(f"cdp: run {run_id} was killed before it finished; marked failed and its pool slot freed", file=sys.stderr)
@@ -76,7 +82,11 @@ def report_failures(result) -> None:
     """Say what failed: steps with their error, checks with a sample of the offending rows."""
     for event in result.all_events:
         if event.is_step_failure:
-            print(f"FAILED: {event.step_key}: {event.event_specific_data.error.message.strip()}", file=sys.stderr)
+            error = event.event_specific_data.error
+            # the step's own error, not Dagster's wrapper around it ("Error occurred while executing op")
+            while error.cause is not None and error.cls_name == "DagsterExecutionStepExecutionError":
+                error = error.cause
+            print(f"FAILED: {event.step_key}: {error.message.strip()}", file=sys.stderr)
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
             continue
@@ -95,7 +105,7 @@ def print_summary(settings: Settings) -> None:
                 count = con.sql("select count(*) from read_parquet(?)", params=[f"{copy / table}/*.parquet"]).fetchall()[0][0]
                 print(f"  cdp.{table:<22} {count:>10,} rows")
         return
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with connect(settings.warehouse, read_only=True, wait_seconds=settings.lock_wait_seconds) as con:
         print(f"\nwarehouse: {settings.warehouse}")
         for table in SUMMARY_TABLES:
             count = con.sql(f"select count(*) from cdp.{table}").fetchall()[0][0]
@@ -158,6 +168,7 @@ def explain_command(settings: Settings, config, identifier_type: str, value: str
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdp", description="Warehouse-native customer data platform.")
+    parser.add_argument("--version", action="version", version=f"cdp {version('cdp')}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="write sample data into the landing folder and run everything")
     demo.add_argument("--people", type=int, default=3000, help="how many people the sample has (default 3000)")
@@ -168,12 +179,36 @@ def main(argv: list[str] | None = None) -> int:
     explain_cmd = commands.add_parser("explain", help="show an identifier's profile and the records that link it")
     explain_cmd.add_argument("identifier_type", help="user_id, email, phone, anonymous_id, crm_contact_id, ...")
     explain_cmd.add_argument("value")
+    forget_cmd = commands.add_parser("forget", help="erase a person everywhere and keep them from landing again")
+    forget_cmd.add_argument("identifier_type", nargs="?", help="email, phone, user_id, crm_contact_id, ...")
+    forget_cmd.add_argument("value", nargs="?", help="the identifier's value; - reads it from standard input")
+    forget_cmd.add_argument("--file", help="a CSV of type,value,reason: many requests at once")
+    mode = forget_cmd.add_mutually_exclusive_group()
+    mode.add_argument("--suppress-only", action="store_true", help="keep their data, drop what lands from now on")
+    mode.add_argument("--delete-only", action="store_true", help="erase their data, let new data land")
+    forget_cmd.add_argument("--reason", help="why (a ticket number); a copy of the value in it is masked")
+    unsuppress_cmd = commands.add_parser("unsuppress", help="let a suppressed person's data land again")
+    unsuppress_cmd.add_argument("identifier_type")
+    unsuppress_cmd.add_argument("value", help="the identifier's value; - reads it from standard input")
+    unsuppress_cmd.add_argument("--reason", required=True, help="why the suppression is lifted")
     serve_cmd = commands.add_parser("serve", help="collect events over Segment's tracking API and serve profiles")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve_cmd.add_argument("--port", type=int, default=8088, help="port to listen on (default 8088)")
-    dbt_cmd = commands.add_parser("dbt", help="run dbt on the project with the warehouse and SQL segments cdp uses")
-    dbt_cmd.add_argument("dbt_args", nargs=argparse.REMAINDER, help="e.g. build --select profiles+")
+    dbt_cmd = commands.add_parser(
+        "dbt", help="run dbt on the project against the warehouse cdp uses",
+        usage="cdp dbt DBT_COMMAND [dbt args]",
+        description="Run any dbt command (build, run, test, ls, show, docs generate, ...) on cdp's dbt project "
+                    "against the warehouse cdp uses (CDP_WAREHOUSE). For example: cdp dbt build --select profiles+",
+    )
+    dbt_cmd.add_argument("dbt_args", nargs=argparse.REMAINDER, help="a dbt command and its arguments")
     args = parser.parse_args(argv)
+    if args.command == "dbt" and not args.dbt_args:  # as `cdp dbt --help`: dbt alone has nothing to run
+        dbt_cmd.print_help()
+        return 0
+    if args.command == "forget":
+        usage_error = forget_usage_error(args.identifier_type, args.value, args.file, args.reason)
+        if usage_error:
+            forget_cmd.error(usage_error)
 
     try:
         settings = load_settings()
@@ -198,6 +233,12 @@ def main(argv: list[str] | None = None) -> int:
         return explain_command(settings, config, args.identifier_type, args.value)
     if args.command == "serve":
         return serve(settings, config, args.host, args.port)
+    if args.command == "forget":
+        def run_job(name: str) -> bool:
+            return materialize_all(settings, "cdp forget", job_name=name)
+        return leaving(forget_command(settings, config, args, run_job))
+    if args.command == "unsuppress":
+        return unsuppress_command(settings, config, args)
 
     if args.command == "demo":
         counts = generate_landing(settings.landing_dir, people_count=args.people, seed=args.seed)

@@ -1,8 +1,10 @@
 """`cdp explain <type> <value>`: why an identifier is in the profile it is in.
 
 Prints the profile, every identifier in it, the landed records that put identifiers
-together (each record links the identifiers seen on it), and the identity rules that
-kept a value out (invalid, junk, shared). Reads the warehouse read-only.
+together (each record links the identifiers seen on it), the identity rules that judged
+the value (a weak one that links no one, a conflict) or kept a value out (invalid, junk,
+shared), and the profiles it is seen beside with the overrides that would settle them
+(cdp.identity_review_queue). Reads the warehouse read-only.
 """
 
 from __future__ import annotations
@@ -54,6 +56,25 @@ def _dropped_copies(con: duckdb.DuckDBPyConnection, identifier_type: str, value:
     return [row[0] for row in rows]
 
 
+def _review(con: duckdb.DuckDBPyConnection, identifier_type: str, value: str) -> list[str]:
+    """The profiles the identifier is seen beside but not in, from the review queue, with
+    the overrides that would settle each."""
+    try:
+        rows = con.sql(
+            "select other_profile_id, merge_override, split_override from cdp.identity_review_queue "
+            "where identifier_type = ? and identifier_value = ? order by review_rank limit ?",
+            params=[identifier_type, value, LINK_LIMIT],
+        ).fetchall()
+    except duckdb.CatalogException:  # a warehouse built before the review queue existed
+        return []
+    if not rows:
+        return []
+    lines = [f"\nseen beside {len(rows)} other profile(s); to settle one, add to identity.overrides in cdp.yml:"]
+    for other, merge, split in rows:
+        lines += [f"  {other}", f"    - {merge}", f"    - {split}"]
+    return lines
+
+
 def explain(warehouse: Path, config: CdpConfig, identifier_type: str, value: str) -> tuple[bool, str]:
     """(found, report) for one identifier."""
     wanted = _normalise(config, identifier_type, value)
@@ -71,7 +92,8 @@ def explain(warehouse: Path, config: CdpConfig, identifier_type: str, value: str
             ).fetchall()
             if hits:
                 reasons = "; ".join(f"{rule}: {detail}" for rule, detail in hits)
-                return True, f"{identifier_type} {wanted} is in no profile: {reasons}"
+                return True, "\n".join([f"{identifier_type} {wanted} is in no profile: {reasons}",
+                                         *_review(con, identifier_type, wanted)])
             copies = _dropped_copies(con, identifier_type, wanted)
             if copies:
                 return True, (f"{identifier_type} {wanted} is in no profile: seen only on later copies of events "
@@ -86,6 +108,14 @@ def explain(warehouse: Path, config: CdpConfig, identifier_type: str, value: str
         lines.append(f"profile {profile_id}")
         labels = ["user_id", "email", "phone", "first_name", "last_name", "first_seen_at", "last_seen_at", "lifetime_value"]
         lines += [f"  {label:<15} {item}" for label, item in zip(labels, profile) if item is not None]
+        own_hits = con.sql(
+            "select rule, detail from cdp.identity_rule_hits where identifier_type = ? and identifier_value = ? "
+            "order by rule, detail",
+            params=[identifier_type, wanted],
+        ).fetchall()
+        if own_hits:
+            lines.append(f"\n{identifier_type} {wanted}: " + "; ".join(f"{rule}: {detail}" for rule, detail in own_hits))
+            lines += _review(con, identifier_type, wanted)
 
         identifiers = con.sql(
             "select identifier_type, identifier_value, first_seen_at, sources from cdp.profile_identifiers "

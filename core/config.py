@@ -116,7 +116,9 @@ class IdentifierTypeConfig(_Strict):
     priority: int = Field(ge=1, description="1 is the strongest identifier")
     max_per_profile: int | None = Field(default=None, ge=1)
     normalize: Literal["email", "phone", "id"] = "id"
-    weak: bool = Field(default=False, description="links records only while every name seen with it agrees")
+    weak: bool = Field(
+        default=False, description="joins groups of identifiers only when each has a full name and the names agree"
+    )
 
 
 class OverrideConfig(_Strict):

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
 MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
 SQL_SEGMENTS_DIR = MARTS_DIR / "segments" / "sql"
 
@@ -33,6 +34,11 @@ def profile_columns() -> dict[str, str]:
 def crm_sync_back_columns() -> dict[str, str]:
     """Column name -> data_type of cdp.crm_sync_back."""
     return _declared_columns(MARTS_DIR / "activation" / "_activation.yml", "crm_sync_back")
+
+
+def listed_sql_segments() -> list[str]:
+    """The SQL segment models dbt_project.yml lists (vars: sql_segments), for dbt to ref."""
+    return list(yaml.safe_load(DBT_PROJECT_FILE.read_text()).get("vars", {}).get("sql_segments") or [])
 
 
 def row_columns(rows: str) -> dict[str, str]:

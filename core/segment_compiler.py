@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from core.marts import SQL_SEGMENTS_DIR, profile_columns
+from core.marts import SQL_SEGMENTS_DIR, listed_sql_segments, profile_columns
 from core.sql import NAME_PATTERN, portable_literal
 
 NUMERIC = {"bigint", "integer", "double", "decimal"}
@@ -34,11 +34,21 @@ class SegmentError(ValueError):
 
 
 def sql_segment_names() -> list[str]:
-    """SQL segments: the dbt models under marts/segments/sql, by name."""
+    """SQL segments: the dbt models under marts/segments/sql, by name, each listed in
+    dbt_project.yml (vars: sql_segments), where dbt learns them at parse time."""
     names = sorted(path.stem for path in SQL_SEGMENTS_DIR.glob("*.sql"))
     for name in names:
         if not NAME_PATTERN.match(name):
             raise SegmentError(f"SQL segment model {name!r}: name it with lowercase letters, digits and underscores")
+    listed = listed_sql_segments()
+    unlisted = [name for name in names if name not in listed]
+    if unlisted:
+        raise SegmentError(f"SQL segment models {', '.join(unlisted)} ({SQL_SEGMENTS_DIR}) are not listed in "
+                           "dbt_project.yml's vars.sql_segments: add them there")
+    missing = [name for name in listed if name not in names]
+    if missing:
+        raise SegmentError(f"dbt_project.yml's vars.sql_segments lists {', '.join(missing)}, which has no model "
+                           f"in {SQL_SEGMENTS_DIR}: remove it there, or add the model")
     return names
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.segment_compiler import sql_segment_names
+from core.warehouse_lock import DEFAULT_LOCK_WAIT_SECONDS
 
 
 class SettingsError(ValueError):
@@ -41,6 +41,8 @@ class Settings:
     spark_metastore: Path = None  # type: ignore[assignment]
     # dbt's target: the engine's own, or a cluster's (CDP_DBT_TARGET: dbt_project/profiles.yml)
     dbt_target: str = None  # type: ignore[assignment]
+    # How long a run waits for another process's lock on the warehouse (core/warehouse_lock.py).
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -74,10 +76,11 @@ ENGINES = ("duckdb", "spark")
 PUBLISHED_NAME = "cdp_published.duckdb"
 
 
-# Every CDP_* variable cdp reads; CDP_SQL_SEGMENTS is set by cdp itself, for dbt.
+# Every CDP_* variable cdp reads.
 KNOWN_VARIABLES = frozenset({
     "CDP_WAREHOUSE", "CDP_LANDING_DIR", "CDP_CONFIG", "CDP_EXPORT_DIR", "CDP_PUBLISHED_DIR",
-    "CDP_SCHEDULE_HOUR", "CDP_SCHEDULE_TIMEZONE", "CDP_SQL_SEGMENTS", "CDP_WRITE_KEYS", "CDP_READ_KEYS",
+    "CDP_SCHEDULE_HOUR", "CDP_SCHEDULE_TIMEZONE", "CDP_WRITE_KEYS", "CDP_READ_KEYS",
+    "CDP_LOCK_WAIT_SECONDS", "CDP_PRIVACY_KEY",
     # Spark (docs/spark.md): the engine, where its tables live, and the cluster targets' connections
     "CDP_ENGINE", "CDP_LAKE_DIR", "CDP_SPARK_METASTORE", "CDP_SPARK_FILE_FORMAT", "CDP_SPARK_MASTER",
     "CDP_SPARK_DRIVER_MEMORY", "CDP_DBT_TARGET", "CDP_SPARK_HOST", "CDP_SPARK_PORT", "CDP_SPARK_USER",
@@ -108,6 +111,16 @@ def _hour(value: str) -> int:
     return int(value)
 
 
+def _seconds(name: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise SettingsError(f"{name}: {value!r} is not a number of seconds (0 or more)")
+    return seconds
+
+
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     return Settings(
         warehouse=Path(environ.get("CDP_WAREHOUSE", "data/warehouse.duckdb")).absolute(),
@@ -122,17 +135,17 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         lake_dir=_folder(environ, "CDP_LAKE_DIR"),
         spark_metastore=_folder(environ, "CDP_SPARK_METASTORE"),
         dbt_target=environ.get("CDP_DBT_TARGET") or None,
+        lock_wait_seconds=_seconds("CDP_LOCK_WAIT_SECONDS", environ.get("CDP_LOCK_WAIT_SECONDS", str(DEFAULT_LOCK_WAIT_SECONDS))),
     )
 
 
 def export_settings(settings: Settings) -> None:
     """Publish absolute paths to child processes: dbt reads CDP_WAREHOUSE (or, on Spark,
-    CDP_LAKE_DIR and CDP_SPARK_METASTORE) from its profile and its target from CDP_ENGINE, and learns the SQL segment models from CDP_SQL_SEGMENTS at parse time
-    (macros/sql_segments.sql). The one place cdp writes its environment."""
+    CDP_LAKE_DIR and CDP_SPARK_METASTORE) from its profile and its target from CDP_ENGINE.
+    The one place cdp writes its environment."""
     os.environ["CDP_WAREHOUSE"] = str(settings.warehouse)
     os.environ["CDP_LANDING_DIR"] = str(settings.landing_dir)
     os.environ["CDP_CONFIG"] = str(settings.config_path)
     os.environ["CDP_ENGINE"] = settings.engine
     os.environ["CDP_LAKE_DIR"] = str(settings.lake_dir)
     os.environ["CDP_SPARK_METASTORE"] = str(settings.spark_metastore)
-    os.environ["CDP_SQL_SEGMENTS"] = ",".join(sql_segment_names())

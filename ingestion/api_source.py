@@ -29,6 +29,7 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator, SinglePagePaginator
 
 from core.config import ApiConfig, IdentityConfig, SourceConfig
+from core.privacy import SuppressionList
 from ingestion.chunks import ChunkFailed, ParserPool, emit, is_environment_error, now
 from ingestion.landed import REJECTED_FILES, FileStats, LandingStats, SourceStats, rejected_file_row
 from ingestion.readers import line_chunks
@@ -87,7 +88,8 @@ def _last_cursor(name: str, api: ApiConfig, state: dict) -> str | None:
     return earlier if earlier is not None else api.initial_cursor
 
 
-def api_resource(name: str, source: SourceConfig, identity: IdentityConfig, stats: LandingStats):
+def api_resource(name: str, source: SourceConfig, identity: IdentityConfig, stats: LandingStats,
+                 suppressions: SuppressionList | None = None):
     api = source.api
     client = _client(name, api)
 
@@ -106,7 +108,7 @@ def api_resource(name: str, source: SourceConfig, identity: IdentityConfig, stat
                 file.fail(describe_api_error(error))
             else:
                 spool.seek(0)
-                yield from _land_spool(ParserPool(name, source, identity, load_id), spool, file, loaded_at)
+                yield from _land_spool(ParserPool(name, source, identity, load_id, suppressions), spool, file, loaded_at)
         counts.finish(file)
         if file.error is not None:
             yield dlt.mark.with_table_name(rejected_file_row(name, file, loaded_at, load_id), REJECTED_FILES)

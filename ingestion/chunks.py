@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from core.config import IdentityConfig, SourceConfig
 from core.disk import is_disk_full
+from core.privacy import SuppressionList
 from ingestion.landed import LOAD_ID, FileStats
 from ingestion.parse import OUTPUT_TABLES, ChunkParser
 
@@ -35,6 +36,7 @@ class ChunkOutputs:
     landed: int
     rows: dict[str, int]
     tables: list[tuple[str | None, pa.Table]]
+    suppressed: int = 0  # of the rejected rows, those dropped for a privacy request
 
 
 @dataclass
@@ -65,7 +67,7 @@ def _parse(parser: ChunkParser, load_id: str, loaded_at: datetime, chunk: pa.Tab
     })
     rows = parsed.rows()
     tables = [(table_name, getattr(parsed, output)) for output, table_name in OUTPUT_TABLES.items() if rows[output]]
-    return ChunkOutputs(file, chunk.num_rows, rows, tables)
+    return ChunkOutputs(file, chunk.num_rows, rows, tables, parsed.suppressed)
 
 
 class ParserPool:
@@ -73,8 +75,9 @@ class ParserPool:
     one, or makes one when none is: no more than the parses running at once, and none for
     a source with nothing new (each is a DuckDB of its own)."""
 
-    def __init__(self, name: str, source: SourceConfig, identity: IdentityConfig, load_id: str):
-        self._make = partial(ChunkParser, name, source, identity)
+    def __init__(self, name: str, source: SourceConfig, identity: IdentityConfig, load_id: str,
+                 suppressions: SuppressionList | None = None):
+        self._make = partial(ChunkParser, name, source, identity, suppressions)
         self._load_id = load_id
         self._idle: SimpleQueue[ChunkParser] = SimpleQueue()
         self._parsers: list[ChunkParser] = []
@@ -105,7 +108,8 @@ class ParserPool:
 
 def emit(outputs: ChunkOutputs) -> Iterator[object]:
     """Route a chunk's parts: rows to the source's table, the rest to shared tables."""
-    outputs.file.add(outputs.landed, outputs.rows["records"], outputs.rows["rejected"])
+    rejected = outputs.rows["rejected"]
+    outputs.file.add(outputs.landed, outputs.rows["records"], rejected - outputs.suppressed, outputs.suppressed)
     for table_name, table in outputs.tables:
         yield table if table_name is None else dlt.mark.with_table_name(table, table_name)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import dlt
 
 from core.config import IdentityConfig, SourceConfig
+from core.privacy import SuppressionList
 from ingestion.chunks import ChunkFailed, ParserPool, ahead, emit, is_environment_error, now
 from ingestion.landed import REJECTED_FILES, FileStats, LandingStats, SourceStats, rejected_file_row
 from ingestion.readers import read_file
@@ -61,13 +62,14 @@ def _file_chunks(path: Path, source: SourceConfig, file: FileStats, parsers: Par
         yield partial(FileDone, file)
 
 
-def file_resource(name: str, source: SourceConfig, identity: IdentityConfig, landing_dir: Path, stats: LandingStats):
+def file_resource(name: str, source: SourceConfig, identity: IdentityConfig, landing_dir: Path, stats: LandingStats,
+                  suppressions: SuppressionList | None = None):
     @dlt.resource(name=name, write_disposition="append")
     def read_files() -> Iterator[object]:
         seen: dict[str, str] = dlt.current.resource_state().setdefault("files", {})
         counts = stats.sources.setdefault(name, SourceStats())
         load_id = dlt.current.load_package_state()["load_id"]
-        parsers = ParserPool(name, source, identity, load_id)
+        parsers = ParserPool(name, source, identity, load_id, suppressions)
 
         def tasks() -> Iterator[Callable[[], object]]:
             # One stream of tasks over all new files, so the next file is read and parsed

@@ -1,6 +1,8 @@
 """What a landing run read, per source and per file, and the row that records a file set aside.
 
-Per file, landed = loaded + rejected: every row read is a record or a rejected row. A
+Per file, landed = loaded + rejected + suppressed: every row read is a record or a rejected
+row, and a rejected row is suppressed when it carried the identifier of a person who asked
+to be forgotten (ingestion/suppression.py). A
 file that cannot be read (on) is set aside whole: none of its rows count, the rows it
 had handed to dlt before it failed are taken back after the load (ingestion.recovery),
 and one row in `raw.rejected_files` says which file, where reading stopped and why.
@@ -48,16 +50,18 @@ class FileStats:
     landed: int = 0
     loaded: int = 0
     rejected: int = 0
+    suppressed: int = 0
     error: str | None = None
     # said without quoted text, which may be a value from the data: for logs and metadata
     error_for_logs: str | None = None
     line: int | None = None
     byte_offset: int | None = None
 
-    def add(self, landed: int, loaded: int, rejected: int) -> None:
+    def add(self, landed: int, loaded: int, rejected: int, suppressed: int = 0) -> None:
         self.landed += landed
         self.loaded += loaded
         self.rejected += rejected
+        self.suppressed += suppressed
 
     def fail(self, error: BaseException | str) -> None:
         """Set the file aside; the first error is the one it is rejected for."""
@@ -77,7 +81,8 @@ class FileStats:
         if self.error is not None:
             return {"file": self.file, "set_aside": self.error_for_logs, "line": self.line, "byte_offset": self.byte_offset,
                     "rows_withdrawn": self.landed}
-        return {"file": self.file, "rows_landed": self.landed, "rows_loaded": self.loaded, "rows_rejected": self.rejected}
+        return {"file": self.file, "rows_landed": self.landed, "rows_loaded": self.loaded, "rows_rejected": self.rejected,
+                "rows_suppressed": self.suppressed}
 
 
 @dataclass
@@ -88,6 +93,7 @@ class SourceStats:
     landed: int = 0
     loaded: int = 0
     rejected: int = 0
+    suppressed: int = 0
     per_file: dict[str, FileStats] = field(default_factory=dict)
 
     def finish(self, file: FileStats) -> None:
@@ -97,6 +103,7 @@ class SourceStats:
             self.landed += file.landed
             self.loaded += file.loaded
             self.rejected += file.rejected
+            self.suppressed += file.suppressed
 
     @property
     def set_aside(self) -> list[FileStats]:
@@ -105,7 +112,7 @@ class SourceStats:
 
 @dataclass
 class LandingStats:
-    """What this run read, per source: landed = loaded + rejected, always."""
+    """What this run read, per source: landed = loaded + rejected + suppressed, always."""
 
     sources: dict[str, SourceStats] = field(default_factory=dict)
 

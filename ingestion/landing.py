@@ -9,7 +9,9 @@ Settings (all from the environment, see core.settings):
 One resource per configured source (its new files, ingestion.file_source; or a REST
 API, ingestion.api_source) writes that source's rows to `raw.<source>`, and routes what
 it derives to shared tables: `raw.identifiers`, `raw.traits`, `raw.rejected_rows`, and
-`raw.rejected_files` for a file (or an API fetch) set aside whole. cdp.yml's rules land
+`raw.rejected_files` for a file (or an API fetch) set aside whole. A record carrying a
+suppressed identifier (a person who asked to be forgotten) is dropped as it is parsed
+(ingestion.suppression). cdp.yml's rules land
 beside them (ingestion.rules). Items are Arrow tables: dlt moves them without per-row
 Python work. ingestion.pipeline runs this source, crash-safe.
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 import dlt
 
 from core.config import CdpConfig
+from core.privacy import SuppressionList
 from ingestion.api_source import api_resource
 from ingestion.file_source import file_resource
 from ingestion.landed import REJECTED_FILES, LandingStats
@@ -38,12 +41,13 @@ SCHEMA_CONTRACT = {"tables": "evolve", "columns": "evolve", "data_type": "freeze
 
 
 @dlt.source(name="landing", max_table_nesting=0, schema_contract=SCHEMA_CONTRACT)
-def landing_source(config: CdpConfig, landing_dir: Path, stats: LandingStats | None = None):
+def landing_source(config: CdpConfig, landing_dir: Path, stats: LandingStats | None = None,
+                   suppressions: SuppressionList | None = None):
     stats = stats if stats is not None else LandingStats()
     resources = [
-        api_resource(name, source, config.identity, stats)
+        api_resource(name, source, config.identity, stats, suppressions)
         if source.format == "rest_api"
-        else file_resource(name, source, config.identity, landing_dir, stats)
+        else file_resource(name, source, config.identity, landing_dir, stats, suppressions)
         for name, source in config.sources.items()
     ]
     return [*resources, *identity_rules(config.identity), segment_definitions(config), trait_rules(config)]

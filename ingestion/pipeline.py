@@ -16,6 +16,7 @@ from dlt.common.pipeline import LoadInfo
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from core.config import CdpConfig, load_config
+from core.privacy import read_suppressions
 from core.settings import Settings, load_settings
 from ingestion.landed import LandingStats
 from ingestion.landing import landing_source
@@ -55,11 +56,13 @@ class LandingRun:
 
 
 def run_landing(settings: Settings, config: CdpConfig) -> LandingRun:
-    """Land every source of `config` from the landing folder, once per file, whatever came before."""
+    """Land every source of `config` from the landing folder, once per file, whatever came
+    before; records of suppressed identifiers (people who asked to be forgotten) are dropped."""
     pipeline = landing_pipeline(settings)
     recovery = recover(pipeline, settings.warehouse, DATASET)
     stats = LandingStats()
-    info = pipeline.run(landing_source(config, settings.landing_dir, stats))
+    suppressions = read_suppressions(settings.warehouse, settings.data_dir)
+    info = pipeline.run(landing_source(config, settings.landing_dir, stats, suppressions))
     with duckdb.connect(str(settings.warehouse)) as con:
         withdrawn = withdraw_set_aside_rows(con, DATASET)
     normalized = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None

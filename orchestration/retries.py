@@ -1,4 +1,4 @@
-"""Retry what is worth retrying: a lock held a moment too long, a network hiccup.
+"""Retry what is worth retrying: a network hiccup.
 
 A blanket RetryPolicy would also re-run a dbt build whose tests failed, which only
 fails again more slowly; so steps raise RetryRequested for transient errors alone.
@@ -6,7 +6,9 @@ fails again more slowly; so steps raise RetryRequested for transient errors alon
 
 import dagster as dg
 
-TRANSIENT_MARKERS = ("could not set lock", "conflicting lock", "timed out", "connection reset", "temporarily unavailable")
+# Not the warehouse's lock: every step waits that out itself (core/warehouse_lock.py), and
+# then fails with a message naming who holds it.
+TRANSIENT_MARKERS = ("timed out", "connection reset", "temporarily unavailable")
 MAX_RETRIES = 3
 
 

@@ -1,32 +1,23 @@
-"""Start a run when new or changed files appear in the landing folder."""
+"""Start a run when new or changed files appear in the landing folder.
+
+The cursor is the landing folder's fingerprint at the last run the sensor asked for. A
+sensor without one (its first tick, in a new `dagster dev`) compares with the folder
+the latest landing landed from: files that are already in the warehouse start no run.
+"""
 
 from __future__ import annotations
-
-import hashlib
-import json
 
 import dagster as dg
 
 from core.config import CdpConfig
 from core.settings import Settings
-from ingestion.file_source import matching_files
 from orchestration.jobs import full_run_job
-
-
-def landing_fingerprint(config: CdpConfig, settings: Settings) -> tuple[str, int]:
-    """A digest of every matching file's name, size and mtime, and how many files there are."""
-    if not settings.landing_dir.is_dir():
-        return "", 0
-    entries = []
-    for source in config.sources.values():
-        for path in matching_files(settings.landing_dir, source.files):
-            stat = path.stat()
-            entries.append((path.relative_to(settings.landing_dir).as_posix(), stat.st_size, stat.st_mtime_ns))
-    digest = hashlib.sha256(json.dumps(sorted(entries)).encode()).hexdigest()
-    return digest, len(entries)
+from orchestration.landing.folder import landing_fingerprint, last_landed_fingerprint
 
 
 def build_landing_sensor(config: CdpConfig, settings: Settings) -> dg.SensorDefinition:
+    landed = [dg.AssetKey(["raw", name]) for name in config.sources]
+
     @dg.sensor(
         name="cdp_new_landing_files",
         job=full_run_job,
@@ -37,9 +28,10 @@ def build_landing_sensor(config: CdpConfig, settings: Settings) -> dg.SensorDefi
         digest, count = landing_fingerprint(config, settings)
         if not count:
             return dg.SkipReason("no files in the landing folder")
-        if digest == context.cursor:
-            return dg.SkipReason(f"nothing new among {count} landing files")
+        seen = context.cursor if context.cursor is not None else last_landed_fingerprint(context.instance, landed)
         context.update_cursor(digest)
+        if digest == seen:
+            return dg.SkipReason(f"nothing new among {count} landing files")
         return dg.RunRequest(run_key=digest, tags={"cdp/trigger": "new_landing_files", "cdp/landing_files": str(count)})
 
     return new_landing_files

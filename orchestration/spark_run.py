@@ -9,7 +9,7 @@ Derby metastore) admits one JVM at a time and dbt's `method: session` starts its
 2. the raw tables copied as Parquet under `<lake>/raw/` and named in Spark
    (`python -m ingestion.spark_tables`);
 3. `dbt build` on the `spark` target (or the cluster's CDP_DBT_TARGET names);
-4. the BI copy, `$CDP_PUBLISHED_DIR/parquet/<table>/` (`python -m activation.publish_parquet`).
+4. the BI copy, `$CDP_PUBLISHED_DIR/parquet/<table>/` (`python -m activation.parquet_writers`).
 
 Not yet through the Dagster job: its asset checks, exports, reports and the published
 DuckDB file read the `cdp` tables with DuckDB SQL (docs/spark.md says what is left).
@@ -51,5 +51,5 @@ def spark_run(settings: Settings, full_refresh: bool = False) -> None:
     _step("dbt build on Spark", [dbt_executable(), "build", *(["--full-refresh"] if full_refresh else []),
                                  "--target", settings.dbt_target, "--project-dir", project, "--profiles-dir", project,
                                  "--target-path", str(TARGET_DIR / "spark")])
-    _step("Parquet BI copy", [sys.executable, "-m", "activation.publish_parquet"])
+    _step("Parquet BI copy", [sys.executable, "-m", "activation.parquet_writers"])
     print(f"spark run: {time.monotonic() - started:.0f} s")

@@ -18,7 +18,7 @@ from functools import cache
 from itertools import islice
 from pathlib import Path
 
-import duckdb
+from core.warehouse_lock import DEFAULT_LOCK_WAIT_SECONDS, connect
 
 # GX has a fixed cost per batch: larger batches validate faster, and 500k rows still fit
 # in modest memory (bench/HISTORY.md has the measurement).
@@ -84,14 +84,15 @@ def _batch_definition(name: str):
         return asset.add_batch_definition_whole_dataframe("chunk")
 
 
-def table_exists(warehouse: Path, schema: str, table: str) -> bool:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def table_exists(warehouse: Path, schema: str, table: str, lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> bool:
+    with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="quality check") as con:
         return con.sql(
             "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", params=[schema, table]
         ).fetchall()[0][0] > 0
 
 
-def validate_query(warehouse: Path, name: str, sql: str, expectations: list, chunk_rows: int = CHUNK_ROWS) -> SuiteOutcome:
+def validate_query(warehouse: Path, name: str, sql: str, expectations: list, chunk_rows: int = CHUNK_ROWS,
+                   lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> SuiteOutcome:
     """Run `sql` read-only against the warehouse and validate every row in chunks."""
     import great_expectations as gx
 
@@ -100,7 +101,7 @@ def validate_query(warehouse: Path, name: str, sql: str, expectations: list, chu
     batch_definition = _batch_definition(name)
     checked = sorted({e.column for e in suite.expectations if getattr(e, "column", None)})
     rows = 0
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True, wait_seconds=lock_wait, what=f"quality check {name}") as con:
         reader = con.sql(sql).to_arrow_reader(chunk_rows)
         for record_batch in reader:
             if record_batch.num_rows == 0:

@@ -155,3 +155,48 @@ def test_a_bad_destination_is_a_clear_error(destination, message):
     config["destinations"] = {"d": destination}
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         parse_config(yaml.safe_dump(config))
+
+
+def csv_cells(folder: Path) -> list[dict[str, str]]:
+    """Every row of a destination folder's CSV files, as the text a spreadsheet would get."""
+    import csv
+
+    rows = []
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(newline="") as handle:
+            rows += list(csv.DictReader(handle))
+    return rows
+
+
+def test_csv_exports_neutralise_spreadsheet_formulas_and_keep_numbers(tmp_path):
+    """OWASP CSV injection: a text cell starting with = + - @ tab or CR gets a leading '."""
+    workspace = make_workspace(tmp_path)
+    config = shipped_config()
+    config["destinations"] = {
+        "crm": {"type": "csv", "rows": "crm_contacts", "fields": ["first_name", "last_name", "lifecycle_stage", "lifetime_value"]},
+        "calls": {"type": "csv", "segments": ["high_value"], "fields": ["phone", "first_name", "lifetime_value"]},
+        "ads": {"type": "parquet", "segments": ["high_value"], "fields": ["first_name"]},
+    }
+    export_dir = tmp_path / "exports"
+    write(workspace, "crm/contacts.csv",
+          "contact_id,email,phone,first_name,last_name,company,job_title,lifecycle_stage,updated_at\n"
+          'c1,ann@mail.org,+1 415 555 0100,"=HYPERLINK(""http://evil.example"",""x"")",@SUM(A1),,,-2+3,2026-01-01T00:00:00Z\n'
+          "c2,bob@mail.org,,Bob,O'Neil,,,customer,2026-01-01T00:00:00Z\n")
+    write(workspace, "shop/orders_1.jsonl", order("o1", "ann@mail.org", 600, "01") + order("o2", "bob@mail.org", 20, "01"))
+    run = workspace.cdp("run", CDP_CONFIG=workspace.write_config(config), CDP_EXPORT_DIR=str(export_dir))
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+
+    crm = {row["crm_contact_id"]: row for row in csv_cells(export_dir / "crm" / "members")}
+    assert crm["c1"]["first_name"] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+    assert crm["c1"]["last_name"] == "'@SUM(A1)"
+    assert crm["c1"]["lifecycle_stage"] == "'-2+3"
+    assert crm["c2"]["last_name"] == "O'Neil"  # a quote elsewhere is left alone
+    assert [float(crm[c]["lifetime_value"]) for c in ("c1", "c2")] == [600.0, 20.0]  # numbers stay numbers
+    assert {row["action"] for row in csv_cells(export_dir / "crm" / "changes")} == {"added"}
+    (call,) = csv_cells(export_dir / "calls" / "members")
+    assert (call["phone"], float(call["lifetime_value"])) == ("'+14155550100", 600.0)
+    # typed as numbers by a CSV reader, too
+    assert duckdb.sql(f"select typeof(lifetime_value) from read_csv('{export_dir}/calls/members/*.csv')").fetchall() == [("DOUBLE",)]
+    # Parquet is typed: no spreadsheet reads it as formulas, and values stay as they are
+    assert duckdb.sql(f"select first_name from read_parquet('{export_dir}/ads/members/*.parquet')").fetchall() == [
+        ('=HYPERLINK("http://evil.example","x")',)]

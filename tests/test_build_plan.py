@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from orchestration.dbt.build_plan import CLOCK_SELECTION, FULL_REFRESH_TAG, BuildFacts, plan_build
 
-UNCHANGED = BuildFacts(definition_changed=False, inputs_unchanged=True)
-NEW_ROWS = BuildFacts(definition_changed=False, inputs_unchanged=False)
+UNCHANGED = BuildFacts(changed_models=frozenset(), inputs_unchanged=True)
+NEW_ROWS = BuildFacts(changed_models=frozenset(), inputs_unchanged=False)
 
 
 def test_nothing_new_builds_only_what_moves_with_the_clock_and_records_nothing():
@@ -15,11 +15,19 @@ def test_nothing_new_builds_only_what_moves_with_the_clock_and_records_nothing()
 
 def test_new_rows_under_the_same_rules_add_to_the_incremental_models():
     plan = plan_build(NEW_ROWS, whole_project=True, run_tags={})
+    assert (plan.mode, plan.args, plan.records_full_build, plan.refreshed) == ("incremental", ("build",), True, ())
+
+
+def test_only_the_incremental_models_whose_definition_changed_are_rebuilt_from_all_history():
+    changed = BuildFacts(changed_models=frozenset({"model.cdp.events", "model.cdp.int_identity__nodes_assigned"}))
+    plan = plan_build(changed, whole_project=True, run_tags={})
     assert (plan.mode, plan.args, plan.records_full_build) == ("incremental", ("build",), True)
+    assert plan.refreshed == ("model.cdp.events", "model.cdp.int_identity__nodes_assigned")
+    assert "rebuilt from all history" in plan.reason and "events, int_identity__nodes_assigned" in plan.reason
 
 
-def test_a_changed_rule_or_model_rebuilds_from_all_history():
-    plan = plan_build(BuildFacts(definition_changed=True), whole_project=True, run_tags={})
+def test_no_recorded_build_rebuilds_everything_from_all_history():
+    plan = plan_build(BuildFacts(changed_models=None), whole_project=True, run_tags={})
     assert (plan.mode, plan.args, plan.records_full_build) == ("full_refresh", ("build", "--full-refresh"), True)
 
 

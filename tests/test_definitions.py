@@ -9,7 +9,7 @@ from core.config import load_config
 from tests.conftest import REPO
 
 MARTS = ["profiles", "profile_identifiers", "profile_traits", "events", "orders", "pos_transactions",
-         "email_events", "support_tickets", "rejected_rows", "identity_rule_hits", "crm_sync_back"]
+         "email_events", "support_tickets", "rejected_rows", "identity_rule_hits", "identity_review_queue", "crm_sync_back"]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,9 @@ def test_exports_follow_the_marts_they_send(defs):
 
 def test_dbt_sources_hang_from_the_landing_assets(defs):
     graph = defs.resolve_asset_graph()
-    assert graph.get(dg.AssetKey(["staging", "stg_segment__event_copies"])).parent_keys == {dg.AssetKey(["raw", "events"])}
+    # and from the privacy requests, which erase people from the landed data before dbt reads it
+    assert graph.get(dg.AssetKey(["staging", "stg_segment__event_copies"])).parent_keys == {
+        dg.AssetKey(["raw", "events"]), dg.AssetKey(["privacy", "requests"])}
     assert dg.AssetKey(["raw", "identifiers"]) in graph.get(dg.AssetKey(["staging", "stg_cdp__identifiers"])).parent_keys
     # nothing dangles: every asset's parents are assets this code location materializes
     materializable = {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
@@ -71,28 +73,16 @@ def test_every_warehouse_writer_is_in_the_one_pool(defs):
     assert pools == {("duckdb_warehouse",)}
 
 
+def test_privacy_requests_come_before_landing_and_finish_after_publishing(defs):
+    graph = defs.resolve_asset_graph()
+    assert dg.AssetKey(["privacy", "requests"]) in graph.get(dg.AssetKey(["raw", "events"])).parent_keys
+    finished = graph.get(dg.AssetKey(["privacy", "completed"])).parent_keys
+    assert {dg.AssetKey(["published", "cdp"]), dg.AssetKey(["exports", "crm_sync_back"])} <= finished
+    forget = defs.resolve_job_def("cdp_forget").asset_layer.selected_asset_keys
+    assert dg.AssetKey(["privacy", "requests"]) in forget and dg.AssetKey(["cdp", "profiles"]) in forget
+    assert not any(key.path[0] == "raw" for key in forget)  # forgetting lands nothing new
+
+
 def test_schedule_and_sensor_run_the_full_job(defs):
     assert defs.resolve_schedule_def("cdp_daily").job_name == "cdp_full_run"
     assert defs.resolve_sensor_def("cdp_new_landing_files").job_name == "cdp_full_run"
-
-
-def test_a_manifest_parsed_by_hand_after_cdp_is_parsed_again(tmp_path, monkeypatch):
-    """`dbt compile` run by hand rewrites the manifest without CDP_SQL_SEGMENTS."""
-    import os
-    import time
-    from types import SimpleNamespace
-
-    from orchestration.dbt.project import _manifest_is_stale
-
-    monkeypatch.setenv("CDP_SQL_SEGMENTS", "at_risk_high_value")
-    project = SimpleNamespace(manifest_path=tmp_path / "manifest.json")
-    project.manifest_path.write_text("{}")
-    inputs = tmp_path / "cdp_parse_inputs.txt"
-    inputs.write_text("CDP_SQL_SEGMENTS=at_risk_high_value")
-    now = time.time() + 60  # later than every file of the project
-    os.utime(project.manifest_path, (now, now))
-    os.utime(inputs, (now + 1, now + 1))
-    assert not _manifest_is_stale(project)
-
-    os.utime(project.manifest_path, (now + 2, now + 2))
-    assert _manifest_is_stale(project)

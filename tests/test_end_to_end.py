@@ -32,8 +32,9 @@ def test_profiles_are_built_for_the_people_in_the_sample(workspace):
         "select count(*), count(*) filter (where user_id is not null or email is not null) from cdp.profiles"
     )[0]
     # everyone with an email, account, CRM record or loyalty card is known; devices that
-    # never identify stay anonymous profiles of their own
-    assert SAMPLE_PEOPLE * 0.8 <= known <= SAMPLE_PEOPLE
+    # never identify stay anonymous profiles of their own; a second email that nothing
+    # shows to be the same person's (a form typed on a shared computer) stays apart too
+    assert SAMPLE_PEOPLE * 0.8 <= known <= SAMPLE_PEOPLE * 1.05
     assert profiles > known
     assert workspace.scalar("select count(*) - count(distinct profile_id) from cdp.profiles") == 0
 

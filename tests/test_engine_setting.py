@@ -28,8 +28,7 @@ def test_an_unknown_engine_is_named(tmp_path):
 
 def test_the_engine_and_the_lake_reach_dbt(tmp_path, monkeypatch):
     # export_settings writes the process's environment: monkeypatch puts every one back
-    for name in ("CDP_ENGINE", "CDP_LAKE_DIR", "CDP_SPARK_METASTORE", "CDP_WAREHOUSE", "CDP_LANDING_DIR", "CDP_CONFIG",
-                 "CDP_SQL_SEGMENTS"):
+    for name in ("CDP_ENGINE", "CDP_LAKE_DIR", "CDP_SPARK_METASTORE", "CDP_WAREHOUSE", "CDP_LANDING_DIR", "CDP_CONFIG"):
         monkeypatch.setenv(name, os.environ.get(name, ""))
     export_settings(load_settings({"CDP_WAREHOUSE": str(tmp_path / "w.duckdb"), "CDP_ENGINE": "spark",
                                    "CDP_LAKE_DIR": str(tmp_path / "elsewhere")}))

@@ -14,6 +14,16 @@ def write_events(workspace, name: str, events: list[dict]) -> None:
     (folder / name).write_text("".join(json.dumps(e) + "\n" for e in events))
 
 
+CONTACTS = "contact_id,email,phone,first_name,last_name,company,job_title,lifecycle_stage,updated_at"
+
+
+def write_csv(workspace, relative: str, header: str, rows: list[str]) -> None:
+    """A landed CSV file: the header and the rows, one a line."""
+    path = workspace.landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{line}\n" for line in [header, *rows]))
+
+
 def profile_of(workspace, value: str) -> str:
     return workspace.scalar(f"select profile_id from cdp.profile_identifiers where identifier_value = '{value}'")
 

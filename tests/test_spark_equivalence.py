@@ -1,8 +1,8 @@
 """One landed world built by both engines: the same BI copy (issue #31).
 
 The world is landed once (the landing pipeline into a DuckDB file, its rejects and its
-record of loaded files). DuckDB builds it with `dbt build` and writes its Parquet BI copy
-(activation/publish_parquet.py); `cdp run` with CDP_ENGINE=spark, on a copy of the landed
+record of loaded files). DuckDB builds it with `dbt build` and publishes its BI copy
+(activation/publish.py: the DuckDB file and Parquet); `cdp run` with CDP_ENGINE=spark, on a copy of the landed
 file, finds no new file, copies the raw tables into the lake, builds on the local Spark
 (dbt's `spark` target, `method: session`) and writes its Parquet BI copy. The copies must agree
 table by table: the profiles and their ids, identifiers, traits and revenue, segment
@@ -24,7 +24,6 @@ from pathlib import Path
 import pytest
 
 from activation.publish_parquet import LINK_NAME
-from core.segment_compiler import sql_segment_names
 from ingestion.sample_data import generate_landing
 from quality.bi_copy_compare import compare_copies
 
@@ -50,7 +49,6 @@ def copies(tmp_path_factory):
         "CDP_LANDING_DIR": str(root / "landing"),
         "CDP_WAREHOUSE": str(root / "duckdb" / "warehouse.duckdb"),
         "CDP_PUBLISHED_DIR": str(root / "duckdb" / "published"),
-        "CDP_SQL_SEGMENTS": ",".join(sql_segment_names()),
         "CDP_ENGINE": "duckdb",
     }
     duck.pop("CDP_DBT_TARGET", None)
@@ -61,7 +59,7 @@ def copies(tmp_path_factory):
     project = str(REPO / "dbt_project")
     _run([str(BIN / "dbt"), "build", "--full-refresh", "--project-dir", project, "--profiles-dir", project,
           "--target-path", str(root / "duckdb" / "target")], duck)
-    _run([sys.executable, "-m", "activation.publish_parquet"], duck)
+    _run([sys.executable, "-m", "activation.parquet_writers"], duck)
     # `cdp run` on Spark from the copy of the landed warehouse: its landing finds no new file
     spark = {**duck, "CDP_ENGINE": "spark", "CDP_WAREHOUSE": str(root / "spark" / "warehouse.duckdb"),
              "CDP_PUBLISHED_DIR": str(root / "spark" / "published"), "CDP_LAKE_DIR": str(root / "spark" / "lake"),

@@ -8,13 +8,14 @@
     records the landing time each finished build resolved up to. The other identity
     models hold the region alone, or, on a full build, everything.
 
-    A build is full when run with --full-refresh; when one of those tables or
-    int_identity__resolution_starts is missing (a first build, or a table dropped); and
-    when the last build to start did not finish. The kept rows must all come from
+    A build is full when run with --full-refresh, or when cdp rebuilds the identity
+    models from all history (their definition changed: macros/full_refresh.sql); when
+    one of those tables or int_identity__resolution_starts is missing (a first build, or
+    a table dropped); and when the last build to start did not finish. The kept rows must all come from
     builds that resolved the same history.
 -#}
 {% macro identity_is_incremental() -%}
-    {%- if not execute or flags.FULL_REFRESH -%}
+    {%- if not execute or group_is_refreshed('identity') -%}
         {{ return(false) }}
     {%- endif -%}
     {#- The answer is the invocation's, and eighteen models ask: it is looked up once and
@@ -75,7 +76,8 @@
 {%- endmacro %}
 
 {#- Each identifier's profile in the last build (identifier_type, identifier_value,
-    profile_id): the kept assignments on a full build, the region's on an incremental one,
+    profile_id; none for a weak one that linked no one): the kept assignments on a full
+    build, the region's on an incremental one,
     where every node of the build is an identifier of the region (and on a first build,
     when there are none, the region is empty). -#}
 {% macro identity_last_profiles() -%}
@@ -83,6 +85,7 @@
         if execute and not identity_is_incremental() else none -%}
     {%- if kept is not none %}
     select identifier_type, identifier_value, profile_id from {{ kept }}
+    where profile_id is not null
     {%- else %}
     select identifier_type, identifier_value, last_profile_id as profile_id
     from {{ ref('int_identity__region_identifiers') }}

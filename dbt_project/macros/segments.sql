@@ -28,3 +28,10 @@
 {% macro run_timestamp() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
 {%- endmacro %}
+
+{#- Whether cdp.yml's segment definitions have landed: without them, which declarative
+    segments exist is unknown (and none is evaluated). -#}
+{% macro segment_definitions_landed() -%}
+    {%- set relation = source('raw', 'segment_definitions') -%}
+    {{ return(execute and adapter.get_relation(relation.database, relation.schema, relation.identifier) is not none) }}
+{%- endmacro %}

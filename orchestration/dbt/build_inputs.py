@@ -1,35 +1,44 @@
-"""Everything a full dbt build's result depends on, as one fingerprint.
+"""Everything a dbt build's result depends on, read from the warehouse and the manifest.
 
-A daily run with nothing new would otherwise rebuild every model from all history to
-get the same tables. The inputs are the landed rows, the rules `cdp.yml` lands beside
-them and the dbt project itself; when they match the last successful full build, only
-the models tagged `moves_with_clock` (segments with relative windows, and what reads
-them) can differ, and only those are built.
+A daily run with nothing new would otherwise rebuild every model to get the same tables.
+The inputs are the landed rows, the rules `cdp.yml` lands beside them and the dbt
+project itself; when they match the last successful full build, only the models tagged
+`moves_with_clock` (segments with relative windows, and what reads them) can differ,
+and only those are built.
 
-The rules, the project and DuckDB's version are the build's definition. Incremental models add only
-what landed since their last build, which equals a rebuild only while the definition
-stays the same: when it changed, the build runs with `--full-refresh`.
+Incremental models add only what landed since their last build, which equals a rebuild
+only while their definition and everything upstream of it stay the same
+(model_digests): each full build records every incremental model's digest, and the
+next build rebuilds from all history just those whose digest changed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from core.sql import quote
+from core.warehouse_lock import connect
 from orchestration.dbt.build_plan import BuildFacts
+from orchestration.dbt.model_digests import changed_incremental_models, incremental_models, node_digests, project_digest
 
 LANDING_SCHEMA = "raw"
-STATE_TABLE = "ops.full_dbt_builds"
+STATE_SCHEMA = "ops"
+BUILDS_TABLE = f"{STATE_SCHEMA}.full_dbt_builds"
+DEFINITIONS_TABLE = f"{STATE_SCHEMA}.incremental_model_definitions"
 
 
-def _project_digest(manifest: dict) -> str:
-    # without metadata: parse time and invocation id change on every parse
-    project = {key: value for key, value in manifest.items() if key != "metadata"}
-    return hashlib.sha256(json.dumps(project, sort_keys=True).encode()).hexdigest()
+@dataclass(frozen=True)
+class BuildInputs:
+    """What a full build records: the landed data and project as one fingerprint, and
+    each incremental model's definition."""
+
+    inputs: str
+    definitions: dict[str, str]
 
 
 def _replaced_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -43,10 +52,9 @@ def _replaced_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {name for name, table in tables.items() if table.get("write_disposition") == "replace"}
 
 
-def _landed_digest(con: duckdb.DuckDBPyConnection) -> list:
+def _landed_digest(con: duckdb.DuckDBPyConnection, replaced: set[str]) -> list:
     """Per landed table: row count and latest landing for appended data; the content
     itself for the small tables replaced on each load, whose load ids always change."""
-    replaced = _replaced_tables(con)
     digest = []
     for (table,) in con.sql(
         "select table_name from duckdb_tables() where schema_name = ? and table_name not like '\\_dlt%' escape '\\' "
@@ -68,25 +76,26 @@ def _landed_digest(con: duckdb.DuckDBPyConnection) -> list:
     return digest
 
 
-def _digest(payload: dict) -> str:
+def _digest(payload: object) -> str:
     return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
 
 
-def fingerprint(warehouse: Path, manifest: dict) -> tuple[str, str] | None:
-    """(inputs, definition) fingerprints, or None while nothing has landed. The
-    definition leaves out the appended data: the rules and the project only."""
-    if not warehouse.exists():
+def _engine(manifest: dict) -> str:
+    # a kept table may hold values only these versions compute the same way (the identity
+    # models' hashes)
+    return f"duckdb {duckdb.__version__}, dbt {manifest['metadata'].get('dbt_version')}"
+
+
+def read_inputs(con: duckdb.DuckDBPyConnection, manifest: dict) -> BuildInputs | None:
+    """The build's inputs, or None while nothing has landed."""
+    if not con.sql("select count(*) from duckdb_tables() where schema_name = ?", params=[LANDING_SCHEMA]).fetchall()[0][0]:
         return None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not con.sql("select count(*) from duckdb_tables() where schema_name = ?", params=[LANDING_SCHEMA]).fetchall()[0][0]:
-            return None
-        landed = _landed_digest(con)
-        replaced = _replaced_tables(con)
-    # the engine too: a kept table may hold values only this version computes the same
-    # way (the identity models' hashes)
-    project = _digest({"project": _project_digest(manifest), "engine": duckdb.__version__})
-    rules = [entry for entry in landed if entry[0] in replaced]
-    return _digest({"landed": landed, "project": project}), _digest({"rules": rules, "project": project})
+    replaced = _replaced_tables(con)
+    landed = _landed_digest(con, replaced)
+    rules = {table: _digest(rest) for table, *rest in landed if table in replaced}
+    digests = node_digests(manifest, rules, _engine(manifest))
+    definitions = {unique_id: digests[unique_id] for unique_id in incremental_models(manifest)}
+    return BuildInputs(_digest({"landed": landed, "project": project_digest(digests)}), definitions)
 
 
 def _relations(manifest: dict) -> set[tuple[str, str]]:
@@ -94,59 +103,54 @@ def _relations(manifest: dict) -> set[tuple[str, str]]:
     return {(n["schema"], n["alias"]) for n in nodes if n["resource_type"] == "model" and n["config"]["enabled"]}
 
 
-def _last_full_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str | None] | None:
-    """(inputs, run_id, definition) of the last successful full build, if one was recorded."""
-    schema, table = STATE_TABLE.split(".")
-    columns = {c for (c,) in con.sql("select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
-                                     params=[schema, table]).fetchall()}
-    if not columns:
+def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, table = qualified.split(".")
+    return con.sql("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+                   params=[schema, table]).fetchall()[0][0] > 0
+
+
+def _last_inputs(con: duckdb.DuckDBPyConnection) -> str | None:
+    if not _table_exists(con, BUILDS_TABLE):
         return None
-    definition = "definition" if "definition" in columns else "null"  # recorded by older versions without it
-    rows = con.sql(f"select inputs, run_id, {definition} from {STATE_TABLE} order by built_at desc limit 1").fetchall()
-    return rows[0] if rows else None
+    rows = con.sql(f"select inputs from {BUILDS_TABLE} order by built_at desc limit 1").fetchall()
+    return rows[0][0] if rows else None
 
 
-def unchanged_since_last_full_build(warehouse: Path, manifest: dict, inputs: str | None) -> bool:
-    """True when the last successful full build had these very inputs and every model's
-    relation is still there (nobody dropped one by hand since)."""
-    if inputs is None:
-        return False
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        last = _last_full_build(con)
-        present = set(con.sql(
+def _recorded_definitions(con: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
+    """Each incremental model's definition at the last full build, or None if none is
+    recorded (a first build, or one by a version that did not record them)."""
+    if not _table_exists(con, DEFINITIONS_TABLE):
+        return None
+    return dict(con.sql(f"select unique_id, definition from {DEFINITIONS_TABLE}").fetchall()) or None
+
+
+def read_facts(warehouse: Path, manifest: dict, whole_project: bool,
+               lock_wait: float) -> tuple[BuildFacts, BuildInputs | None]:
+    """The facts a build plan is made from, and the inputs a full build records."""
+    if not warehouse.exists():
+        return BuildFacts(), None
+    with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="dbt build inputs") as con:
+        inputs = read_inputs(con, manifest)
+        if inputs is None:
+            return BuildFacts(), None
+        recorded = _recorded_definitions(con)
+        unchanged = whole_project and _last_inputs(con) == inputs.inputs and _relations(manifest) <= set(con.sql(
             "select schema_name, table_name from duckdb_tables() union all select schema_name, view_name from duckdb_views()"
         ).fetchall())
-    return last is not None and last[0] == inputs and _relations(manifest) <= present
+    changed = None if recorded is None else changed_incremental_models(manifest, inputs.definitions, recorded)
+    return BuildFacts(changed_models=changed, inputs_unchanged=unchanged), inputs
 
 
-def definition_changed(warehouse: Path, definition: str | None) -> bool:
-    """True unless the last successful full build had this very definition: then the
-    incremental models hold what a rebuild would, and may just add what is new."""
-    if definition is None or not warehouse.exists():
-        return True
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        last = _last_full_build(con)
-    return last is None or last[2] != definition
-
-
-def read_facts(warehouse: Path, manifest: dict, whole_project: bool) -> tuple[BuildFacts, str | None, str | None]:
-    """The facts a build plan is made from, and the (inputs, definition) fingerprints a
-    full build records."""
-    inputs, definition = fingerprint(warehouse, manifest) or (None, None)
-    facts = BuildFacts(
-        definition_changed=definition_changed(warehouse, definition),
-        inputs_unchanged=whole_project and unchanged_since_last_full_build(warehouse, manifest, inputs),
-    )
-    return facts, inputs, definition
-
-
-def record_full_build(warehouse: Path, inputs: str | None, definition: str | None, run_id: str) -> None:
+def record_full_build(warehouse: Path, inputs: BuildInputs | None, run_id: str, lock_wait: float) -> None:
+    """After a successful build of the whole project: what the next build is measured against."""
     if inputs is None:
         return
-    with duckdb.connect(str(warehouse)) as con:
-        con.sql(f"create schema if not exists {STATE_TABLE.split('.')[0]}")
-        con.sql(f"create table if not exists {STATE_TABLE} (inputs varchar, run_id varchar, built_at timestamp)")
-        con.sql(f"alter table {STATE_TABLE} add column if not exists definition varchar")
-        con.sql(f"delete from {STATE_TABLE}")  # only the last build matters
-        con.execute(f"insert into {STATE_TABLE} (inputs, run_id, built_at, definition) values (?, ?, current_timestamp, ?)",
-                    [inputs, run_id, definition]).fetchall()
+    with connect(warehouse, wait_seconds=lock_wait, what="recording the dbt build") as con:
+        con.sql("begin transaction")
+        con.sql(f"create schema if not exists {STATE_SCHEMA}")
+        con.sql(f"create or replace table {BUILDS_TABLE} (inputs varchar, run_id varchar, built_at timestamp)")
+        con.execute(f"insert into {BUILDS_TABLE} values (?, ?, current_timestamp)", [inputs.inputs, run_id]).fetchall()
+        con.sql(f"create or replace table {DEFINITIONS_TABLE} (unique_id varchar, definition varchar)")
+        if inputs.definitions:
+            con.executemany(f"insert into {DEFINITIONS_TABLE} values (?, ?)", sorted(inputs.definitions.items()))
+        con.sql("commit")

@@ -3,9 +3,12 @@
 A pure function of those facts, so each case is a plain unit test:
 - nothing landed and nothing changed since the last full build: only the models that
   move with the clock (tagged `moves_with_clock`, and what reads them) are built;
-- the rules, the dbt project or the engine changed (or no full build is recorded): the
-  incremental models are rebuilt from all history (`--full-refresh`);
-- otherwise: an incremental build, adding what landed since.
+- no full build is recorded (a first build, or the warehouse of an older version):
+  the incremental models are rebuilt from all history (`--full-refresh`);
+- otherwise an incremental build, adding what landed since; the incremental models
+  whose definition, or one upstream of them (a model, a macro, a rule of `cdp.yml`, the
+  engine), changed since their last build are rebuilt from all history in it, the
+  others are not: a new leaf model rebuilds nothing else.
 A full refresh can also be asked for, by the run config or the `cdp/full_refresh` run tag
 (`cdp run --full-refresh`).
 """
@@ -21,6 +24,9 @@ FULL_REFRESH_TAG = "cdp/full_refresh"
 # models whose result changes with the run's clock even when no input does
 CLOCK_TAG = "moves_with_clock"
 CLOCK_SELECTION = f"tag:{CLOCK_TAG}+"
+# the environment variable naming (by unique_id) the incremental models an incremental
+# build rebuilds from all history (macros/full_refresh.sql)
+REFRESHED_MODELS_ENV = "CDP_DBT_FULL_REFRESH"
 
 
 @dataclass(frozen=True)
@@ -28,8 +34,10 @@ class BuildFacts:
     """What the warehouse says about this build's inputs against the last full build.
     The defaults are what an unknown reads as: changed."""
 
-    definition_changed: bool = True  # rules, project or engine differ (or no full build is recorded)
-    inputs_unchanged: bool = False  # the same landed rows and definition, and every model's table there
+    # incremental models whose definition changed since the last full build; None: no
+    # full build is recorded, so every one
+    changed_models: frozenset[str] | None = None
+    inputs_unchanged: bool = False  # the same landed rows and project, and every model's table there
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,12 @@ class BuildPlan:
     reason: str
     # a build of the whole project is what the next run's facts are measured against
     records_full_build: bool
+    # on an incremental build: the incremental models rebuilt from all history
+    refreshed: tuple[str, ...] = ()
+
+
+def _names(unique_ids: tuple[str, ...]) -> str:
+    return ", ".join(unique_id.rsplit(".", 1)[-1] for unique_id in unique_ids)
 
 
 def plan_build(facts: BuildFacts, whole_project: bool, run_tags: Mapping[str, str], full_refresh: bool = False) -> BuildPlan:
@@ -53,14 +67,23 @@ def plan_build(facts: BuildFacts, whole_project: bool, run_tags: Mapping[str, st
             f"Nothing landed and no rule or model changed since the last full build: building only `{CLOCK_SELECTION}`.",
             False,
         )
-    if facts.definition_changed:
-        # what the incremental models hold was computed by other rules or models; history
-        # tables (config full_refresh=false) keep theirs
+    if facts.changed_models is None:
+        # history tables (config full_refresh=false) keep theirs
         return BuildPlan(
             "full_refresh",
             full,
-            "No full build is recorded with these rules and this dbt project (a first build, "
-            "or they changed): incremental models are rebuilt from all history.",
+            "No full build is recorded (a first build, or a warehouse of an older version): "
+            "incremental models are rebuilt from all history.",
             whole_project,
+        )
+    if facts.changed_models:
+        refreshed = tuple(sorted(facts.changed_models))
+        return BuildPlan(
+            "incremental",
+            ("build",),
+            f"Incremental build; {len(refreshed)} incremental models are rebuilt from all history, as their definition "
+            f"or one upstream of them changed since their last build: {_names(refreshed)}.",
+            whole_project,
+            refreshed,
         )
     return BuildPlan("incremental", ("build",), "Incremental build: the incremental models add what landed since their last build.", whole_project)

@@ -12,7 +12,8 @@ import io
 from pathlib import Path
 
 import dagster as dg
-import duckdb
+
+from core.warehouse_lock import connect
 
 
 def _size_plot(sizes: list[tuple[int, int]]) -> str:
@@ -41,8 +42,8 @@ def png_markdown(figure, title: str) -> str:
     return f"![{title}](data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()})"
 
 
-def identity_metadata(warehouse: Path, previous_snapshot: Path | None) -> dict:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def identity_metadata(warehouse: Path, previous_snapshot: Path | None, lock_wait: float) -> dict:
+    with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="identity report") as con:
         profiles, known = con.sql(
             "select count(*), count(*) filter (where user_id is not null or email is not null) from cdp.profiles"
         ).fetchall()[0]
@@ -72,3 +73,18 @@ def identity_metadata(warehouse: Path, previous_snapshot: Path | None) -> dict:
     if sizes:
         metadata["profile_size_distribution"] = dg.MetadataValue.md(_size_plot(sizes))
     return metadata
+
+
+CAPPED_SHOWN = 20
+
+
+def profiles_at_a_cap(warehouse: Path, lock_wait: float) -> dict:
+    """Metadata for the warning check on `cdp.profiles.identity_cap_reached`: which profiles
+    reached a cap (the first CAPPED_SHOWN, largest first), for `cdp explain` to look at."""
+    with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="cap report") as con:
+        rows = con.sql(
+            "select profile_id, identifier_count, merge_count from cdp.profiles where identity_cap_reached "
+            f"order by identifier_count desc, profile_id limit {CAPPED_SHOWN}"
+        ).fetchall()
+    return {"profiles_at_a_cap": dg.MetadataValue.json(
+        [{"profile_id": p, "identifiers": n, "merges": m} for p, n, m in rows])}

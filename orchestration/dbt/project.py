@@ -17,11 +17,14 @@ from core.settings import export_settings, load_settings
 PROJECT_FILES = ("dbt_project.yml", "models/**/*", "macros/**/*", "seeds/**/*", "tests/**/*")
 
 
+# What dbt reads at parse time from cdp's environment: the target (its adapter's macros and
+# config) and Spark's table format. Plain dbt without them parses as cdp does on DuckDB.
+DEFAULT_PARSE_INPUTS = "target=duckdb\nfile_format=parquet"
+
+
 def _parse_inputs() -> str:
-    # the environment dbt reads at parse time: which SQL segment models to union, and the
-    # engine (its target, and Spark's table format)
-    return "\n".join(f"{name}={os.environ.get(name, '')}"
-                     for name in ("CDP_SQL_SEGMENTS", "CDP_ENGINE", "CDP_DBT_TARGET", "CDP_SPARK_FILE_FORMAT"))
+    target = os.environ.get("CDP_DBT_TARGET") or os.environ.get("CDP_ENGINE") or "duckdb"
+    return f"target={target}\nfile_format={os.environ.get('CDP_SPARK_FILE_FORMAT') or 'parquet'}"
 
 
 def _inputs_file(project: DbtProject) -> Path:
@@ -30,16 +33,16 @@ def _inputs_file(project: DbtProject) -> Path:
 
 def _manifest_is_stale(project: DbtProject) -> bool:
     """True without a manifest, when an analytics engineer edited the project since, or
-    when it was parsed with another list of SQL segments, or by someone else since (plain
-    `dbt compile` by hand rewrites it without the SQL segments: Dagster's graph would then
-    disagree with what dbt selects, and a run with nothing new fails)."""
+    when it was parsed for another engine. (On DuckDB, plain dbt parses to the same
+    manifest; on another engine, a parse by someone else since may have been DuckDB's.)"""
     if not project.manifest_path.exists():
         return True
-    inputs = _inputs_file(project)
-    if not inputs.exists() or inputs.read_text() != _parse_inputs():
+    inputs, now = _inputs_file(project), _parse_inputs()
+    recorded = inputs.read_text() if inputs.exists() else DEFAULT_PARSE_INPUTS
+    if recorded != now:
         return True
     built = project.manifest_path.stat().st_mtime
-    if built > inputs.stat().st_mtime:
+    if now != DEFAULT_PARSE_INPUTS and (not inputs.exists() or built > inputs.stat().st_mtime):
         return True
     return any(
         path.is_file() and path.stat().st_mtime > built

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
+from core.warehouse_lock import connect
 from orchestration.dbt.identity_report import png_markdown
 
 
@@ -28,8 +28,8 @@ def _history_plot(points: list[tuple[str, object, int]]) -> str:
     return png_markdown(figure, "segment sizes over time")
 
 
-def segment_metadata(warehouse: Path) -> dict:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def segment_metadata(warehouse: Path, lock_wait: float) -> dict:
+    with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="segment report") as con:
         segments = con.sql("select name, size, entered_this_run, exited_this_run from cdp.segments order by name").fetchall()
         # size of each segment as each run left it: stays open at that run's start
         points = con.sql(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 from core.marts import DBT_PROJECT_DIR
@@ -17,6 +18,9 @@ TARGET_DIR = DBT_PROJECT_DIR / "target"
 PARTIAL_PARSE = "partial_parse.msgpack"
 RUN_TARGET_PREFIX = "cdp_dbt_models-"
 KEEP_RUN_TARGETS = 20
+# a folder this recent may be another process's invocation still running (`cdp dbt`, a
+# second Dagster run, a parallel test): never pruned, however many there are
+PRUNE_AFTER_SECONDS = 6 * 3600
 
 
 def run_target(run_id: str, suffix: str = "") -> Path:
@@ -30,10 +34,12 @@ def run_targets() -> list[Path]:
 
 
 def prune_run_targets(keep: int = KEEP_RUN_TARGETS) -> None:
-    """Delete all but the `keep` newest per-invocation target folders."""
+    """Delete all but the `keep` newest per-invocation target folders, sparing recent ones."""
     folders = sorted(run_targets(), key=lambda p: p.stat().st_mtime, reverse=True)
+    cutoff = time.time() - PRUNE_AFTER_SECONDS
     for folder in folders[keep:]:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def keep_partial_parse(invocation_target: Path) -> None:

@@ -6,6 +6,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtProject
 
+from orchestration.privacy import REQUESTS_KEY
+
 
 def group_for(fqn: list[str]) -> str:
     """A model's group: the folder under its layer (intermediate/identity -> identity,
@@ -16,11 +18,16 @@ def group_for(fqn: list[str]) -> str:
 
 class CdpDbtTranslator(DagsterDbtTranslator):
     """Models keyed by schema and name (`cdp/profiles`), grouped by folder; sources keep
-    the keys their `meta.dagster.asset_key` gives them (the landing assets)."""
+    the keys their `meta.dagster.asset_key` gives them (the landing assets). A model that
+    reads landed data also follows `privacy/requests`, so a run without landing (`cdp
+    forget`) builds after the people it forgets are gone."""
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] != "model":
             return spec
-        return spec.replace_attributes(key=dg.AssetKey([props["schema"], props["name"]]), group_name=group_for(props["fqn"]))
+        reads_landed = any(node.startswith("source.") for node in props.get("depends_on", {}).get("nodes", []))
+        deps = [*spec.deps, dg.AssetDep(REQUESTS_KEY)] if reads_landed else spec.deps
+        return spec.replace_attributes(key=dg.AssetKey([props["schema"], props["name"]]), group_name=group_for(props["fqn"]),
+                                       deps=deps)

@@ -22,10 +22,13 @@ from core import raw_tables
 from core.config import CdpConfig, SourceConfig
 from core.disk import disk_full_message, full_path
 from core.settings import Settings
+from core.warehouse_lock import retry_while_locked
 from ingestion.file_source import matching_files
 from ingestion.landed import SourceStats
 from ingestion.pipeline import LandingRun, run_landing
+from orchestration.landing.folder import FINGERPRINT_KEY, landing_fingerprint
 from orchestration.pools import WAREHOUSE_POOL
+from orchestration.privacy import REQUESTS_KEY
 from orchestration.retries import retry_if_transient
 
 SHARED_TABLES = (*raw_tables.DERIVED, *raw_tables.RULES)
@@ -44,25 +47,29 @@ def landing_specs(config: CdpConfig) -> list[dg.AssetSpec]:
             description=source.description or (f"REST API {source.api.path}" if source.api else f"files matching {source.files}"),
             kinds={"dlt", "duckdb"},
             metadata={"files": source.files or "", "api_path": source.api.path if source.api else "", "format": source.format},
+            # landing drops the records of people the requests suppress: they come first
+            deps=[REQUESTS_KEY],
         )
         for name, source in config.sources.items()
     ]
     specs += [
-        dg.AssetSpec(key=["raw", table], group_name="landing", description=raw_tables.descriptions()[table], kinds={"dlt", "duckdb"})
+        dg.AssetSpec(key=["raw", table], group_name="landing", description=raw_tables.descriptions()[table],
+                     kinds={"dlt", "duckdb"}, deps=[REQUESTS_KEY])
         for table in SHARED_TABLES
     ]
     return specs
 
 
 def source_metadata(source: SourceConfig, counts: SourceStats) -> dict:
-    """A source's outcome: totals over the files read whole (landed = loaded + rejected),
-    each file's counts, and each file set aside with why."""
+    """A source's outcome: totals over the files read whole (landed = loaded + rejected +
+    suppressed), each file's counts, and each file set aside with why."""
     files = list(counts.per_file.values())
     metadata = {
         "new_files": counts.files,
         "rows_landed": counts.landed,
         "rows_loaded": counts.loaded,
         "rows_rejected": counts.rejected,
+        "rows_suppressed": counts.suppressed,
         SET_ASIDE: len(counts.set_aside),
         "per_file": dg.MetadataValue.json([file.summary() for file in files[:LISTED_FILES]]),
     }
@@ -83,7 +90,10 @@ def _land(context: AssetExecutionContext, config: CdpConfig, settings: Settings)
     if not any(matching_files(settings.landing_dir, s.files) for s in config.sources.values()):
         context.log.warning(f"no file in {settings.landing_dir} matches any source of cdp.yml")
     try:
-        run = run_landing(settings, config)
+        # dlt opens the warehouse itself: a lock another process holds is waited out (a
+        # failed attempt's package is rewound by the next attempt's recovery)
+        run = retry_while_locked(lambda: run_landing(settings, config), settings.warehouse,
+                                 settings.lock_wait_seconds, "landing")
     except Exception as error:
         full = full_path(error, [settings.warehouse, settings.dlt_pipelines_dir, Path(tempfile.gettempdir())])
         if full is not None:
@@ -98,16 +108,19 @@ def _land(context: AssetExecutionContext, config: CdpConfig, settings: Settings)
 def build_landing_assets(config: CdpConfig, settings: Settings) -> dg.AssetsDefinition:
     @dg.multi_asset(name="landing", specs=landing_specs(config), pool=WAREHOUSE_POOL, can_subset=False)
     def landing(context: AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+        # before reading: a file that arrives meanwhile is new to the next sensor tick
+        folder, _ = landing_fingerprint(config, settings)
         run = _land(context, config, settings)
         for name, source in config.sources.items():
             counts = run.stats.sources.get(name, SourceStats())
             context.log.info(
                 f"{name}: {counts.files} new files, {counts.landed} rows landed = {counts.loaded} loaded + {counts.rejected} rejected"
+                + (f" + {counts.suppressed} suppressed (privacy requests)" if counts.suppressed else "")
             )
             for file in counts.set_aside:
                 context.log.warning(f"{name}: set aside {file.file}: {file.error_for_logs}"
                                     + (f" (line {file.line})" if file.line else ""))
-            yield dg.MaterializeResult(asset_key=["raw", name], metadata=source_metadata(source, counts))
+            yield dg.MaterializeResult(asset_key=["raw", name], metadata={**source_metadata(source, counts), FINGERPRINT_KEY: folder})
         for table in SHARED_TABLES:
             metadata = {"rows_loaded": run.row_counts.get(table, 0)}
             if table == "rejected_rows" and run.rows_withdrawn:

@@ -18,13 +18,15 @@ def build_publish_asset(settings: Settings, mart_keys: list[dg.AssetKey]) -> dg.
         group_name="publish",
         kinds={"duckdb"},
         pool=WAREHOUSE_POOL,
-        description="Read-only copy of every cdp table, swapped in atomically at the end of a successful run.",
+        description="Read-only copy of every cdp table for BI tools (a DuckDB file DuckDB 1.x reads, and Parquet), "
+                    "swapped in atomically at the end of a successful run.",
     )
     def published_cdp(context: AssetExecutionContext) -> dg.MaterializeResult:
         result = publish(settings, context.run_id)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(result.path)),
+                "parquet": dg.MetadataValue.path(str(result.parquet)),
                 "tables": len(result.tables),
                 **{f"rows/{name}": count for name, count in result.tables.items()},
             }

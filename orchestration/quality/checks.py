@@ -6,20 +6,21 @@ are recorded and the run goes on.
 """
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from core.config import CdpConfig
 from core.settings import Settings
 from core.sql import quote
+from core.warehouse_lock import connect
 from orchestration.pools import WAREHOUSE_POOL
 from quality.runner import table_exists, validate_query
 from quality.suites import LANDED, MARTS, Suite
 
 
-def _suite_check(suite: Suite, warehouse: Path) -> dg.AssetChecksDefinition:
+def _suite_check(suite: Suite, settings: Settings) -> dg.AssetChecksDefinition:
+    warehouse, lock_wait = settings.warehouse, settings.lock_wait_seconds
+
     @dg.asset_check(
         asset=dg.AssetKey(suite.asset),
         name=suite.name,
@@ -28,17 +29,17 @@ def _suite_check(suite: Suite, warehouse: Path) -> dg.AssetChecksDefinition:
         pool=WAREHOUSE_POOL,
     )
     def check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        if not table_exists(warehouse, *suite.asset):
+        if not table_exists(warehouse, *suite.asset, lock_wait=lock_wait):
             # a configured source with no file yet: nothing to hold to account (freshness warns)
             return dg.AssetCheckResult(passed=True, metadata={"rows_validated": 0, "note": "no data landed yet"})
         sql, metadata = suite.sql, {}
         if suite.landed_at_column:
             since = _validated_through(context)
-            through = _latest_landing(warehouse, suite)
+            through = _latest_landing(settings, suite)
             if since:
                 sql = f"select * from ({suite.sql}) as landed where {suite.landed_at_column} > cast('{since}' as timestamptz)"
             metadata = {"landed_after": since or "(all rows)", VALIDATED_THROUGH: str(through)}
-        outcome = validate_query(warehouse, suite.name, sql, suite.expectations)
+        outcome = validate_query(warehouse, suite.name, sql, suite.expectations, lock_wait=lock_wait)
         metadata["rows_validated"] = outcome.rows
         for failure in outcome.failures():
             label = f"{failure.expectation}({failure.column})" if failure.column else failure.expectation
@@ -69,14 +70,16 @@ def _validated_through(context: dg.AssetCheckExecutionContext) -> str | None:
     return None
 
 
-def _latest_landing(warehouse: Path, suite: Suite):
+def _latest_landing(settings: Settings, suite: Suite):
     # read before validating: the pool keeps landing from adding rows meanwhile
     schema, table = suite.asset
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(settings.warehouse, read_only=True, wait_seconds=settings.lock_wait_seconds, what=suite.name) as con:
         return con.sql(f"select max({quote(suite.landed_at_column)}) from {quote(schema)}.{quote(table)}").fetchall()[0][0]
 
 
-def _freshness_check(name: str, hours: float, warehouse: Path) -> dg.AssetChecksDefinition:
+def _freshness_check(name: str, hours: float, settings: Settings) -> dg.AssetChecksDefinition:
+    warehouse, lock_wait = settings.warehouse, settings.lock_wait_seconds
+
     @dg.asset_check(
         asset=dg.AssetKey(["raw", name]),
         name="freshness",
@@ -85,8 +88,8 @@ def _freshness_check(name: str, hours: float, warehouse: Path) -> dg.AssetChecks
     )
     def check() -> dg.AssetCheckResult:
         latest = None
-        if table_exists(warehouse, "raw", name):
-            with duckdb.connect(str(warehouse), read_only=True) as con:
+        if table_exists(warehouse, "raw", name, lock_wait=lock_wait):
+            with connect(warehouse, read_only=True, wait_seconds=lock_wait, what=f"freshness of {name}") as con:
                 latest = con.sql(f"select max(_cdp_loaded_at) from raw.{quote(name)}").fetchall()[0][0]
         if latest is None:
             return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, metadata={"last_loaded_at": "never"})
@@ -104,7 +107,7 @@ def _freshness_check(name: str, hours: float, warehouse: Path) -> dg.AssetChecks
 def build_quality_checks(config: CdpConfig, settings: Settings) -> list[dg.AssetChecksDefinition]:
     # a landed-data suite applies only when its source is configured
     present = {("raw", name) for name in [*config.sources, "identifiers"]}
-    checks = [_suite_check(suite, settings.warehouse) for suite in LANDED if tuple(suite.asset) in present]
-    checks += [_suite_check(suite, settings.warehouse) for suite in MARTS]
-    checks += [_freshness_check(name, source.freshness_hours, settings.warehouse) for name, source in config.sources.items()]
+    checks = [_suite_check(suite, settings) for suite in LANDED if tuple(suite.asset) in present]
+    checks += [_suite_check(suite, settings) for suite in MARTS]
+    checks += [_freshness_check(name, source.freshness_hours, settings) for name, source in config.sources.items()]
     return checks

@@ -1,7 +1,8 @@
 """Kill this process with SIGKILL right after a chosen call returns: the landing crash tests'
 fault injection, on PYTHONPATH only in their `cdp run` subprocesses.
 
-LANDING_TEST_KILL_AFTER=`module:Class.method` (`@n`: after the n-th call) names the call;
+LANDING_TEST_KILL_AFTER=`module:Class.method` or `module:function` (`@n`: after the n-th call)
+names the call;
 LANDING_TEST_KILL_MARKER names a file written just before the kill, so a test knows the
 process died there and not elsewhere.
 """
@@ -16,7 +17,8 @@ def _kill_after(spec: str, marker: str) -> None:
     target, _, nth = spec.partition("@")
     module_name, _, qualified = target.partition(":")
     class_name, _, method_name = qualified.partition(".")
-    owner = getattr(importlib.import_module(module_name), class_name)
+    module = importlib.import_module(module_name)
+    owner, method_name = (getattr(module, class_name), method_name) if method_name else (module, class_name)
     original = getattr(owner, method_name)
     calls = itertools.count(1)
 

@@ -14,6 +14,8 @@ final as (
         observation_count,
         sources
     from assigned
+    -- a weak identifier that links no one is on record in no profile (identity_rule_hits)
+    where profile_id is not null
 )
 
 select * from final

@@ -9,6 +9,8 @@ current_assignments as (
     select n.identifier_type, n.identifier_value, r.profile_id
     from {{ ref('int_identity__nodes_resolved') }} as r
     inner join {{ ref('int_identity__nodes') }} as n on n.node_id = r.node_id
+    -- a weak identifier that links no one is in no profile: it moves nowhere
+    where r.profile_id is not null
 ),
 
 {% if is_incremental() %}

@@ -3,9 +3,10 @@
 -- graph already holds, so that the build need not resolve its people again
 -- (int_identity__quiet_records).
 --
--- A record is quiet when all of it landed since the last build, and each of its ok
--- identifiers is linkable, not weak, in one profile that is its whole component (no
--- limit split it), and seen from the record's source already. Its date does not matter:
+-- A record is quiet when all of it landed since the last build, it carries no full name
+-- (evidence about weak identifiers), and each of its ok identifiers is linkable, in one
+-- profile that is its whole component (no rule divided it), and seen from the record's
+-- source already. Its date does not matter:
 -- a profile keeps the id its namer gave it whatever lands earlier
 -- (int_identity__nodes_resolved). A record of two or more observations must also hold
 -- exactly the identifiers of an earlier record: then every pair it holds was seen
@@ -31,12 +32,23 @@ landed as (
     where {{ landed_after('last_loaded_at', resolutions, 'resolved_through') }}
 ),
 
+-- records that gained a name, and whether it is a full one: a full name is evidence about
+-- the weak identifiers beside its group (int_identity__bridges), so its record is never quiet
 named as (
-    select source, record_key
+    select
+        source,
+        record_key,
+        case
+            when max(case when t.trait = 'name' then 1 else 0 end) = 1 then 1
+            when max(case when t.trait = 'first_name' then 1 else 0 end) = 1
+                and max(case when t.trait = 'last_name' then 1 else 0 end) = 1 then 1
+            else 0
+        end as has_full_name
     from {{ source_or_empty('traits', {'source': 'varchar', 'record_key': 'varchar', 'trait': 'varchar',
         '_cdp_loaded_at': 'timestamp'}) }} as t
-    where t.trait in ('first_name', 'last_name')
+    where t.trait in ('first_name', 'last_name', 'name')
         and {{ landed_after('t._cdp_loaded_at', resolutions, 'resolved_through') }}
+    group by source, record_key
 ),
 
 -- records with an observation that landed before the last build (by hash, then by value)
@@ -45,10 +57,6 @@ held_before as (
     from {{ ref('int_identity__identifiers_screened') }} as o
     where o.record_hash in (select record_hash from landed)
         and not ({{ landed_after('o.first_loaded_at', resolutions, 'resolved_through') }})
-),
-
-weak_types as (
-    select identifier_type from {{ ref('stg_cdp__identifier_types') }} where weak
 ),
 
 -- a left join, not "not exists": DuckDB pushed that into held_before's scan of every
@@ -116,12 +124,12 @@ quiet as (
     select o.source, o.record_key, min(k.profile_id) as profile_id
     from new_observations as o
     left join known as k on k.identifier_type = o.identifier_type and k.identifier_value = o.identifier_value
-    left join weak_types as w on w.identifier_type = o.identifier_type
+    left join named as n on n.source = o.source and n.record_key = o.record_key and n.has_full_name = 1
     group by o.source, o.record_key
     having count(k.profile_id) = count(*)
         and count(distinct k.profile_id) = 1
         and count(k.component_key) = 0
-        and count(w.identifier_type) = 0
+        and count(n.record_key) = 0
         and min(case when {{ dbt.position("',' || o.source || ','", "',' || k.sources || ','") }} > 0 then 1 else 0 end) = 1
 ),
 

@@ -8,6 +8,8 @@
 --   would go over max_identifiers_per_profile: each of those profiles is a seed (seed_id
 --   shared by its identifiers), so it is held back from merging and new identifiers join
 --   the nearest.
+-- A seed grows by the rest of its profile of the last build when that profile holds no
+-- other seed: what a profile held stays with it, and only new identifiers join the nearest.
 -- tie_rank: a node equally near several seeds joins the one seed of lowest rank, if
 -- there is exactly one (the `a` of a split); otherwise it is held apart.
 
@@ -25,8 +27,9 @@ nodes as (
     select * from {{ ref('int_identity__nodes') }}
 ),
 
+-- the components weak identifiers link only with evidence (int_identity__components_confirmed)
 components as (
-    select * from {{ ref('int_identity__components') }}
+    select node_id, component_id from {{ identity_confirmed_components() }} as c where component_id is not null
 ),
 
 limits as (
@@ -109,6 +112,33 @@ single_seeds as (
     group by node_id
 ),
 
+-- the profile the last build gave each node of a component to split (none on a first build)
+node_last_profiles as (
+    select n.node_id, c.component_id, a.profile_id
+    from ({{ identity_last_profiles() }}) as a
+    inner join nodes as n on n.identifier_type = a.identifier_type and n.identifier_value = a.identifier_value
+    inner join components as c on c.node_id = n.node_id
+    where c.component_id in (select component_id from single_seeds)
+),
+
+-- a profile of the last build holding exactly one seed keeps together with it: a conflict
+-- (Pia's email typed by another user) does not move an established identifier
+growing as (
+    select l.component_id, l.profile_id, min(s.seed_id) as seed_id
+    from node_last_profiles as l
+    inner join single_seeds as s on s.node_id = l.node_id
+    group by l.component_id, l.profile_id
+    having count(distinct s.seed_id) = 1
+),
+
+grown_seeds as (
+    select l.node_id, l.component_id, g.seed_id, s.rule, s.tie_rank, s.detail
+    from node_last_profiles as l
+    inner join growing as g on g.component_id = l.component_id and g.profile_id = l.profile_id
+    inner join single_seeds as s on s.node_id = g.seed_id
+    where l.node_id not in (select node_id from single_seeds)
+),
+
 {% if last_profiles is not none %}
 caps as (
     select * from {{ ref('stg_cdp__identity_caps') }}
@@ -147,7 +177,8 @@ held_back as (
         l.component_id,
         count(distinct l.last_profile_id) as last_profiles,
         max(s.identifier_count) as identifier_count,
-        count(distinct x.profile_id) as profiles_at_cap
+        count(distinct x.profile_id) as profiles_at_cap,
+        min(x.profile_id) as a_profile_at_cap
     from last_profile_of_node as l
     inner join component_sizes as s on s.component_id = l.component_id
     left join at_cap as x on x.profile_id = l.last_profile_id
@@ -167,8 +198,10 @@ cap_seeds as (
         'profile ' || l.last_profile_id || ' held back from merging with '
             || cast(h.last_profiles - 1 as {{ dbt.type_string() }}) || ' other profile(s): '
             || case
-                when h.profiles_at_cap > 0 then 'a profile at a cap (identity.max_identifiers_per_profile or max_merges_per_profile)'
-                else 'together ' || cast(h.identifier_count as {{ dbt.type_string() }}) || ' identifiers, over identity.max_identifiers_per_profile'
+                when h.profiles_at_cap > 0 then 'profile ' || h.a_profile_at_cap
+                    || case when h.profiles_at_cap > 1 then ' (and ' || cast(h.profiles_at_cap - 1 as varchar) || ' more)' else '' end
+                    || ' is at a cap (identity.max_identifiers_per_profile or max_merges_per_profile)'
+                else 'together ' || cast(h.identifier_count as varchar) || ' identifiers, over identity.max_identifiers_per_profile'
             end as detail
     from last_profile_of_node as l
     inner join held_back as h on h.component_id = l.component_id
@@ -183,7 +216,12 @@ final as (
     -- the last run kept each held-back profile within max_per_profile: its group wins
     select * from cap_seeds
     union all
-    select s.* from single_seeds as s
+    select s.*
+    from (
+        select * from single_seeds
+        union all
+        select * from grown_seeds
+    ) as s
     left join cap_seeds as c on c.node_id = s.node_id
     where c.node_id is null
 )

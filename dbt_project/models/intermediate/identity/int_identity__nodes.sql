@@ -1,7 +1,10 @@
--- The identifiers that may link records: valid, not blocked, not shared; on an
+-- The identifiers that may link records: valid, not blocked, not shared (unless a reviewed
+-- merge in identity.overrides names them); on an
 -- incremental build, the region's (int_identity__region_identifiers). node_id is an
 -- integer for cheap joins in the component rounds; it is local to one build, numbered in
--- the same order a full build would number them.
+-- the same order a full build would number them. is_weak: of a weak type (a phone, a
+-- browser), which links otherwise separate groups of identifiers only with evidence
+-- (int_identity__bridges).
 -- Strongest types get the smallest ids: a record's star is centred on its strongest
 -- identifier, so its centre is also its smallest node and the component rounds finish
 -- most of the graph in their first round (1M people: one round instead of two).
@@ -13,8 +16,13 @@ screened as (
     select * from {{ identity_observations() }} as o
 ),
 
+-- shared, unless a reviewed merge in identity.overrides names it: then it links
 shared as (
-    select distinct identifier_type, identifier_value from {{ ref('int_identity__shared_identifiers') }}
+    select identifier_type, identifier_value from {{ ref('int_identity__shared_identifiers') }} where rule = 'shared'
+    except
+    select type_a, value_a from {{ ref('stg_cdp__identity_overrides') }} where action = 'merge'
+    except
+    select type_b, value_b from {{ ref('stg_cdp__identity_overrides') }} where action = 'merge'
 ),
 
 linkable as (
@@ -52,11 +60,17 @@ aggregated as (
     group by identifier_type, identifier_value
 ),
 
+weak_types as (
+    select identifier_type from {{ ref('stg_cdp__identifier_types') }} where weak
+),
+
 final as (
     select
-        row_number() over (order by priority, identifier_type, identifier_value) as node_id,
-        *
-    from aggregated
+        row_number() over (order by a.priority, a.identifier_type, a.identifier_value) as node_id,
+        a.*,
+        w.identifier_type is not null as is_weak
+    from aggregated as a
+    left join weak_types as w on w.identifier_type = a.identifier_type
 )
 
 select * from final

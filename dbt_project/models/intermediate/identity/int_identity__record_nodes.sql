@@ -15,7 +15,7 @@ nodes as (
 ),
 
 final as (
-    select s.source, s.record_key, n.node_id
+    select s.source, s.record_key, n.node_id, n.is_weak
     from screened as s
     inner join nodes as n on n.identifier_type = s.identifier_type and n.identifier_value = s.identifier_value
 )

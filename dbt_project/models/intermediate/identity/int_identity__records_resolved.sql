@@ -1,5 +1,6 @@
 -- Each landed record's profile: the profile of its anchor, its strongest linkable
--- identifier. A record whose identifiers are all invalid, blocked or shared has no profile.
+-- identifier. A record whose identifiers are all invalid, blocked or shared, or whose anchor
+-- is a weak identifier that links no one, has no profile.
 -- Kept between builds: an incremental build replaces the rows of the records it resolved
 -- again (int_identity__region_observations), adds the quiet records outside the region
 -- (int_identity__quiet_records) and keeps the rest.
@@ -25,6 +26,7 @@ final as (
     select a.source, a.record_key, n.profile_id
     from anchors as a
     inner join resolved as n on n.node_id = a.anchor_id
+    where n.profile_id is not null
     union all
     select source, record_key, profile_id from {{ ref('int_identity__quiet_records') }}
 )

@@ -36,7 +36,7 @@ relinked as (
     )
     or not exists (
         select 1 from {{ ref('int_identity__shared_identifiers') }} as s
-        where s.identifier_type = c.identifier_type and s.identifier_value = c.identifier_value
+        where s.rule = 'shared' and s.identifier_type = c.identifier_type and s.identifier_value = c.identifier_value
     )
 ),
 
@@ -81,7 +81,7 @@ final as (
     from region as r
     where r.linkable_before or not exists (
         select 1 from {{ ref('int_identity__shared_identifiers') }} as s
-        where s.identifier_type = r.identifier_type and s.identifier_value = r.identifier_value
+        where s.rule = 'shared' and s.identifier_type = r.identifier_type and s.identifier_value = r.identifier_value
     )
 )
 {% else %}

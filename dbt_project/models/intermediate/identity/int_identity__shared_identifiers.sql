@@ -1,9 +1,15 @@
 -- Identifiers that sit beside too many distinct stronger identifiers to belong to one
 -- person: a household landline beside three people's emails, a kiosk browser beside
--- four user ids. A weak identifier (a phone) needs a name to agree before it may join
--- people: it is shared once two different full names are seen with it, and unconfirmed
--- when it would join records of different people's identifiers with no name seen at all.
--- They stay on record but never link profiles.
+-- four user ids. They stay on record but never link profiles (rule shared). (What
+-- evidence a weak identifier within the limits needs to link is int_identity__bridges'.)
+--
+-- A conflict does not move an established identifier: one the last build linked (it has a
+-- row in int_identity__nodes_assigned, a profile or, a weak one that links no one, none)
+-- stays linkable (rule kept_on_profile) when the rules keep the rest apart
+-- without it. A weak one then links no group it was not with (int_identity__bridges),
+-- and one over the limit of a type with max_per_profile is kept on its profile by the
+-- limit split (int_identity__limit_seeds): the second user id that typed Pia's email
+-- leaves Pia's email, its tickets and its emails on Pia's profile.
 --
 -- Kept between builds: an incremental build judges again only the changed identifiers
 -- (int_identity__changed_identifiers), from every record that holds one.
@@ -13,6 +19,8 @@
     pre_hook="{{ identity_replace_rows(['identifier_type', 'identifier_value'], ref('int_identity__changed_identifiers')) }}",
 ) }}
 {%- set incremental = identity_is_incremental() %}
+{#- read by name, before this build replaces it: a ref would be a cycle -#}
+{%- set kept_assignments = identity_kept_relation('int_identity__nodes_assigned') if execute else none %}
 
 with
 
@@ -63,96 +71,54 @@ counted as (
     group by identifier_type, identifier_value, limit_type
 ),
 
+types as (
+    select * from {{ ref('stg_cdp__identifier_types') }}
+),
+
+-- each identifier's row in the last build, looked up for the few over a limit (a changed
+-- identifier may be an old one, on a record that changed)
+last_profiles as (
+    {% if kept_assignments is not none %}
+    select identifier_type, identifier_value, profile_id from {{ kept_assignments }}
+    {% else %}
+    select identifier_type, identifier_value, profile_id from ({{ identity_no_assignments() }}) as none_yet
+    {% endif %}
+),
+
 over_limit as (
     select
-        'shared' as rule,
         c.identifier_type,
         c.identifier_value,
-        'seen beside ' || cast(c.distinct_neighbours as {{ dbt.type_string() }}) || ' distinct ' || c.limit_type
-            || ' values (limit ' || cast(l.shared_limit as {{ dbt.type_string() }}) || ')' as detail
+        'seen beside ' || cast(c.distinct_neighbours as varchar) || ' distinct ' || c.limit_type
+            || ' values (limit ' || cast(l.shared_limit as varchar) || ')' as detail,
+        -- the rules keep the rest apart without it: it is weak, or a split keeps the values apart
+        case when p.identifier_value is not null and (coalesce(t.weak, false) or m.max_per_profile is not null) then 1 else 0 end as keepable
     from counted as c
     inner join limits as l on l.limit_type = c.limit_type
+    inner join types as m on m.identifier_type = c.limit_type
+    left join types as t on t.identifier_type = c.identifier_type
+    left join last_profiles as p on p.identifier_type = c.identifier_type and p.identifier_value = c.identifier_value
     where c.distinct_neighbours > l.shared_limit
 ),
 
-weak_types as (
-    select identifier_type from {{ ref('stg_cdp__identifier_types') }} where weak
-),
-
--- only the records that hold a weak identifier need their anchor and their name: ranking
--- every record's identifiers was 6 of the model's 7 s at 11M events, none of which
--- carried a phone
-weak_records as (
-    select distinct s.source, s.record_key
-    from screened as s
-    inner join weak_types as w on w.identifier_type = s.identifier_type
-),
-
--- from the copies, which the join on the record reaches before any deduplication (the
--- largest value of a copy is the largest of the record's values)
-record_names as (
+-- kept only when every limit it is over allows it
+verdicts as (
     select
-        t.source,
-        t.record_key,
-        lower(max(case when t.trait = 'first_name' then t.value end)) || ' '
-            || lower(max(case when t.trait = 'last_name' then t.value end)) as full_name
-    from {{ ref('stg_cdp__trait_copies') }} as t
-    inner join weak_records as r on r.source = t.source and r.record_key = t.record_key
-    where t.trait in ('first_name', 'last_name')
-    group by t.source, t.record_key
-),
-
--- the strongest non-weak identifier of such a record: what a weak one would join
-record_anchors as (
-    select source, record_key, anchor
-    from (
-        select
-            s.source,
-            s.record_key,
-            s.identifier_type || ':' || s.identifier_value as anchor,
-            row_number() over (
-                partition by s.source, s.record_key order by s.priority, s.identifier_type, s.identifier_value
-            ) as strength_rank
-        from screened as s
-        inner join weak_records as r on r.source = s.source and r.record_key = s.record_key
-        left join weak_types as w on w.identifier_type = s.identifier_type
-        where w.identifier_type is null
-    ) as ranked
-    where strength_rank = 1
-),
-
-weak_evidence as (
-    select
-        s.identifier_type,
-        s.identifier_value,
-        count(distinct n.full_name) as distinct_names,
-        count(distinct a.anchor) as distinct_anchors
-    from screened as s
-    inner join weak_types as w on w.identifier_type = s.identifier_type
-    left join record_names as n on n.source = s.source and n.record_key = s.record_key
-    left join record_anchors as a on a.source = s.source and a.record_key = s.record_key
-    group by s.identifier_type, s.identifier_value
-),
-
-name_checks as (
-    select
-        case when distinct_names > 1 then 'shared' else 'unconfirmed' end as rule,
         identifier_type,
         identifier_value,
-        case
-            when distinct_names > 1
-                then 'weak: seen with ' || cast(distinct_names as {{ dbt.type_string() }}) || ' different full names'
-            else 'weak: would join records of ' || cast(distinct_anchors as {{ dbt.type_string() }})
-                || ' different identifiers with no name seen to confirm it'
-        end as detail
-    from weak_evidence
-    where distinct_names > 1 or (distinct_names = 0 and distinct_anchors > 1)
+        case when min(keepable) = 1 then 'kept_on_profile' else 'shared' end as rule
+    from over_limit
+    group by identifier_type, identifier_value
 ),
 
 judged as (
-    select * from over_limit
-    union all
-    select * from name_checks
+    select
+        v.rule,
+        o.identifier_type,
+        o.identifier_value,
+        o.detail || case when v.rule = 'kept_on_profile' then ': linked before, kept where it was' else '' end as detail
+    from over_limit as o
+    inner join verdicts as v on v.identifier_type = o.identifier_type and v.identifier_value = o.identifier_value
 ),
 
 final as (

@@ -1,5 +1,9 @@
 -- Every stay of a profile in a segment: entered_at, and exited_at once it left. Each run
 -- opens stays for new members and closes them for members who left; nothing else moves.
+-- History is kept through a full refresh, so a stay closes only on evidence: its segment
+-- was evaluated in this build and the member is not in it, or the segment is gone (no
+-- longer among cdp.yml's landed definitions nor the SQL segments). A build that finds no
+-- landed definitions leaves the stays of the segments it did not evaluate open.
 {{ config(materialized='incremental', full_refresh=false, unique_key=['segment', 'profile_id', 'entered_at']) }}
 
 -- depends_on: {{ ref('stg_cdp__segment_definitions') }}
@@ -13,6 +17,11 @@ evaluated as (
 
 current_members as (
     select distinct segment, profile_id from evaluated
+),
+
+evaluated_segments as (
+    select name as segment from {{ ref('stg_cdp__segment_definitions') }}
+    {{ sql_segment_names() }}
 ),
 
 open_stays as (
@@ -37,6 +46,9 @@ exited as (
     from open_stays as o
     left join current_members as c on c.segment = o.segment and c.profile_id = o.profile_id
     where c.profile_id is null
+        {%- if not segment_definitions_landed() %}
+        and o.segment in (select segment from evaluated_segments)
+        {%- endif %}
 ),
 
 final as (
