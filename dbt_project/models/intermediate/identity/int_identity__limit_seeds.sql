@@ -199,9 +199,9 @@ cap_seeds as (
             || cast(h.last_profiles - 1 as {{ dbt.type_string() }}) || ' other profile(s): '
             || case
                 when h.profiles_at_cap > 0 then 'profile ' || h.a_profile_at_cap
-                    || case when h.profiles_at_cap > 1 then ' (and ' || cast(h.profiles_at_cap - 1 as varchar) || ' more)' else '' end
+                    || case when h.profiles_at_cap > 1 then ' (and ' || cast(h.profiles_at_cap - 1 as {{ dbt.type_string() }}) || ' more)' else '' end
                     || ' is at a cap (identity.max_identifiers_per_profile or max_merges_per_profile)'
-                else 'together ' || cast(h.identifier_count as varchar) || ' identifiers, over identity.max_identifiers_per_profile'
+                else 'together ' || cast(h.identifier_count as {{ dbt.type_string() }}) || ' identifiers, over identity.max_identifiers_per_profile'
             end as detail
     from last_profile_of_node as l
     inner join held_back as h on h.component_id = l.component_id
