@@ -1,10 +1,11 @@
-"""The Parquet BI copy written by the engine that built the tables, so one command
-publishes on either engine: `python -m activation.parquet_writers [RUN_ID]`.
+"""The BI copy published from the engine that built the tables, so one command publishes
+on either engine: `python -m activation.parquet_writers [RUN_ID]`.
 
-On DuckDB that is the whole publish step (activation/publish.py: the DuckDB file and the
-Parquet copy). On Spark, Spark's own writer puts each table of the `cdp` schema into the
-new version folder of activation/publish_parquet.py (no rows pass through Python), in a
-process of its own: the local metastore admits one JVM at a time (orchestration/spark_run.py).
+On DuckDB that is the publish step (activation/publish.py: the DuckDB file and the
+Parquet copy, from the warehouse). On Spark, Spark's own writer puts each table of the
+`cdp` schema into the new version folder of activation/publish_parquet.py (no rows pass
+through Python), and the DuckDB file is made from that copy; in a process of its own,
+as the local metastore admits one JVM at a time (orchestration/spark_run.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from activation.publish import PUBLISHED_SCHEMA, publish
-from activation.publish_parquet import TableWriter, publish_parquet
+from activation.publish_parquet import TableWriter
 from core.settings import Settings, load_settings
 from core.spark_session import spark_session
 
@@ -26,8 +27,7 @@ def spark_tables(spark: SparkSession) -> list[str]:
                   if not row.isTemporary)
 
 
-def spark_writer(spark: SparkSession, tables: list[str], counts: dict[str, int]) -> TableWriter:
-    """Writes `tables` into a version folder, recording each one's row count in `counts`."""
+def spark_writer(spark: SparkSession, tables: list[str]) -> TableWriter:
     def write(folder: Path) -> None:
         for table in tables:
             frame = spark.table(f"{PUBLISHED_SCHEMA}.`{table}`")
@@ -37,7 +37,6 @@ def spark_writer(spark: SparkSession, tables: list[str], counts: dict[str, int])
                 else frame[field.name] for field in frame.schema.fields
             ])
             frame.write.parquet(str(folder / table))
-            counts[table] = spark.read.parquet(str(folder / table)).count()
 
     return write
 
@@ -46,9 +45,7 @@ def publish_engine_copy(settings: Settings, run_id: str) -> dict[str, int]:
     """The BI copy of what the configured engine built; the row count of each table."""
     if settings.engine == "spark":
         spark = spark_session(settings, "cdp-publish")
-        counts: dict[str, int] = {}
-        publish_parquet(settings.published_dir, run_id, spark_writer(spark, spark_tables(spark), counts))
-        return counts
+        return publish(settings, run_id, spark_writer(spark, spark_tables(spark))).tables
     return publish(settings, run_id).tables
 
 

@@ -4,9 +4,10 @@ The world is landed once (the landing pipeline into a DuckDB file, its rejects a
 record of loaded files). DuckDB builds it with `dbt build` and publishes its BI copy
 (activation/publish.py: the DuckDB file and Parquet); `cdp run` with CDP_ENGINE=spark, on a copy of the landed
 file, finds no new file, copies the raw tables into the lake, builds on the local Spark
-(dbt's `spark` target, `method: session`) and writes its Parquet BI copy. The copies must agree
-table by table: the profiles and their ids, identifiers, traits and revenue, segment
-members, rejected rows and the rest (quality/bi_copy_compare.py).
+(dbt's `spark` target, `method: session`) and writes its Parquet BI copy, and from it the
+published DuckDB file. The copies must agree table by table: the profiles and their ids,
+identifiers, traits and revenue, segment members, rejected rows and the rest
+(quality/bi_copy_compare.py); the two DuckDB files hold the same tables and row counts.
 
 Slow (Spark starts two JVMs and runs ~130 dbt nodes: 9 min at load average 10 on the
 2 shared cores, where DuckDB's half takes about one): marked `spark`, so
@@ -21,9 +22,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from activation.publish_parquet import LINK_NAME
+from core.settings import PUBLISHED_NAME
 from ingestion.sample_data import generate_landing
 from quality.bi_copy_compare import compare_copies
 
@@ -40,7 +43,8 @@ def _run(args: list[str], env: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def copies(tmp_path_factory):
+def published(tmp_path_factory) -> Path:
+    """The folder holding each engine's published folder (duckdb/published, spark/published)."""
     root = tmp_path_factory.mktemp("engines")
     generate_landing(root / "landing", people_count=PEOPLE, seed=7)
     duck = {
@@ -65,7 +69,12 @@ def copies(tmp_path_factory):
              "CDP_PUBLISHED_DIR": str(root / "spark" / "published"), "CDP_LAKE_DIR": str(root / "spark" / "lake"),
              "CDP_SPARK_METASTORE": str(root / "spark" / "metastore"), "DAGSTER_HOME": str(root / "spark" / "dagster")}
     _run([str(BIN / "cdp"), "run"], spark)
-    return compare_copies(root / "duckdb" / "published" / LINK_NAME, root / "spark" / "published" / LINK_NAME)
+    return root
+
+
+@pytest.fixture(scope="module")
+def copies(published):
+    return compare_copies(published / "duckdb" / "published" / LINK_NAME, published / "spark" / "published" / LINK_NAME)
 
 
 def test_both_engines_publish_the_same_tables(copies):
@@ -83,3 +92,14 @@ def test_every_table_has_the_same_rows_on_both_engines(copies):
     # a world with people, merges and rejects in it, not two empty copies agreeing
     assert rows["profiles"] > 50 and rows["profile_identifiers"] > rows["profiles"]
     assert rows["segment_memberships"] > 0 and rows["rejected_rows"] > 0
+
+
+def test_both_engines_publish_a_duckdb_file_of_the_same_tables(published):
+    # on Spark the DuckDB file is made from Spark's Parquet copy (activation/publish.py)
+    counts = {}
+    for engine in ("duckdb", "spark"):
+        with duckdb.connect(str(published / engine / "published" / PUBLISHED_NAME), read_only=True) as con:
+            counts[engine] = dict(con.sql("select table_name, row_count from cdp._manifest").fetchall())
+            assert counts[engine]["profiles"] == con.sql("select count(*) from cdp.profiles").fetchall()[0][0]
+    assert counts["spark"] == counts["duckdb"]
+    assert counts["spark"]["profiles"] > 50
