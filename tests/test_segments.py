@@ -63,7 +63,8 @@ def test_the_lapsed_customers_window_is_relative_to_the_run(tmp_path):
     assert members(workspace, "lapsed_customers") == {"old@mail.org"}
 
 
-def test_a_sql_model_in_the_segments_folder_is_a_segment_on_the_next_run(tmp_path):
+def test_a_sql_model_listed_in_the_segments_folder_is_a_segment_on_the_next_run(tmp_path):
+    from core.marts import DBT_PROJECT_FILE
     from core.segment_compiler import SQL_SEGMENTS_DIR
 
     workspace = make_workspace(tmp_path)
@@ -72,7 +73,11 @@ def test_a_sql_model_in_the_segments_folder_is_a_segment_on_the_next_run(tmp_pat
         {"order_id": "o2", "email": "bo@mail.org", "total": 20, "created_at": "2026-10-02T00:00:00Z"},
     ])
     model = SQL_SEGMENTS_DIR / "test_big_basket_buyers.sql"
+    project = DBT_PROJECT_FILE.read_text()
+    listed = project.replace("sql_segments: [", "sql_segments: [test_big_basket_buyers, ", 1)
+    assert listed != project
     model.write_text("select profile_id from {{ ref('orders') }} where total >= 50 and profile_id is not null\n")
+    DBT_PROJECT_FILE.write_text(listed)  # dbt_project.yml lists every SQL segment (vars.sql_segments)
     try:
         run = workspace.cdp("run")
         assert run.returncode == 0, run.stdout + run.stderr
@@ -84,4 +89,5 @@ def test_a_sql_model_in_the_segments_folder_is_a_segment_on_the_next_run(tmp_pat
         assert workspace.query("select kind, description like 'Customers with lifetime value%' "
                                "from cdp.segments where name = 'at_risk_high_value'") == [("sql", True)]
     finally:
+        DBT_PROJECT_FILE.write_text(project)
         model.unlink()
