@@ -24,7 +24,7 @@ from pydantic import Field
 from core.settings import Settings
 from core.warehouse_lock import lock_error, retry_while_locked, wait_until_writable
 from orchestration.dbt import build_inputs
-from orchestration.dbt.build_plan import CLOCK_TAG, REFRESHED_MODELS_ENV, BuildFacts, BuildPlan, plan_build
+from orchestration.dbt.build_plan import CLOCK_TAG, REFRESHED_MODELS_ENV, WITHOUT_UNIT_TESTS, BuildFacts, BuildPlan, plan_build
 from orchestration.dbt.carry_over import carried_over
 from orchestration.dbt.identity_report import identity_metadata, profiles_at_a_cap
 from orchestration.dbt.project import dbt_project
@@ -110,11 +110,11 @@ def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, plan: BuildPla
         if plan.mode == "clock_only":
             # dagster-dbt adds the context's selection (all of it) to any --select given,
             # so this invocation runs without the context and its events are mapped back
-            invocation = dbt.cli(list(plan.args), manifest=project.manifest_path, dagster_dbt_translator=CdpDbtTranslator(),
+            invocation = dbt.cli([*plan.args, *WITHOUT_UNIT_TESTS], manifest=project.manifest_path, dagster_dbt_translator=CdpDbtTranslator(),
                                  target_path=run_target(context.run_id, "-clock"), raise_on_error=False)
             events = [_as_asset_event(context, event) for event in invocation.stream()]
         else:
-            invocation = dbt.cli(list(plan.args), context=context, raise_on_error=False)
+            invocation = dbt.cli([*plan.args, *WITHOUT_UNIT_TESTS], context=context, raise_on_error=False)
             events = list(invocation.stream())
         error = invocation.get_error()
         if error is not None and lock_error(error) and not any(isinstance(e, dg.Output) for e in events):

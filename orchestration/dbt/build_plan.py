@@ -27,6 +27,10 @@ CLOCK_SELECTION = f"tag:{CLOCK_TAG}+"
 # the environment variable naming (by unique_id) the incremental models an incremental
 # build rebuilds from all history (macros/full_refresh.sql)
 REFRESHED_MODELS_ENV = "CDP_DBT_FULL_REFRESH"
+# dbt unit tests pin models' logic on inline rows: they are run by `dbt test --select
+# test_type:unit` (tests/test_dbt_unit_tests.py), and a build of the warehouse has no use
+# for them (`dbt build` runs them by default, and dagster-dbt selects them with their models)
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
 @dataclass(frozen=True)
