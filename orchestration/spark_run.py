@@ -25,6 +25,7 @@ from core.config import load_config
 from core.marts import DBT_PROJECT_DIR
 from core.settings import Settings
 from ingestion.pipeline import run_landing
+from orchestration.dbt.build_plan import WITHOUT_UNIT_TESTS
 from orchestration.dbt.project import dbt_executable
 from orchestration.dbt.targets import TARGET_DIR
 
@@ -50,6 +51,6 @@ def spark_run(settings: Settings, full_refresh: bool = False) -> None:
     project = str(DBT_PROJECT_DIR)
     _step("dbt build on Spark", [dbt_executable(), "build", *(["--full-refresh"] if full_refresh else []),
                                  "--target", settings.dbt_target, "--project-dir", project, "--profiles-dir", project,
-                                 "--target-path", str(TARGET_DIR / "spark")])
+                                 "--target-path", str(TARGET_DIR / "spark"), *WITHOUT_UNIT_TESTS])
     _step("Parquet BI copy", [sys.executable, "-m", "activation.parquet_writers"])
     print(f"spark run: {time.monotonic() - started:.0f} s")
