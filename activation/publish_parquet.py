@@ -45,10 +45,18 @@ def publish_parquet(published_dir: Path, run_id: str, write: TableWriter) -> Pat
     staged = published_dir / f".{LINK_NAME}-link-{run_id}"
     staged.symlink_to(version.name)  # relative: the published folder can be moved whole
     os.replace(staged, link)
-    for old in published_dir.glob(f"{VERSION_PREFIX}*"):
-        if old.name not in (version.name, previous):
-            shutil.rmtree(old, ignore_errors=True)
+    _drop_versions_but(published_dir, {version.name, previous})
     return version
+
+
+def _drop_versions_but(published_dir: Path, kept: set[str | None]) -> list[str]:
+    """Delete every version folder not named in `kept`; the names deleted."""
+    dropped = []
+    for old in published_dir.glob(f"{VERSION_PREFIX}*"):
+        if old.name not in kept:
+            shutil.rmtree(old, ignore_errors=True)
+            dropped.append(old.name)
+    return dropped
 
 
 def drop_earlier_versions(published_dir: Path) -> list[str]:
@@ -57,11 +65,5 @@ def drop_earlier_versions(published_dir: Path) -> list[str]:
     link = published_dir / LINK_NAME
     if not link.is_symlink():
         return []
-    current = Path(os.readlink(link)).name
-    dropped = []
-    for old in published_dir.glob(f"{VERSION_PREFIX}*"):
-        if old.name != current:
-            shutil.rmtree(old, ignore_errors=True)
-            dropped.append(old.name)
-    return dropped
+    return _drop_versions_but(published_dir, {Path(os.readlink(link)).name})
 

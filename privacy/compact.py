@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from core.sql import literal, quote
+from core.warehouse_lock import DEFAULT_LOCK_WAIT_SECONDS, connect
 from privacy.store import COMPACTED, ERASED, REQUESTS
 
 FRESH_ALIAS = "cdp_privacy_fresh"
@@ -42,10 +43,10 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _write_fresh(warehouse: Path, fresh: Path) -> int:
+def _write_fresh(warehouse: Path, fresh: Path, lock_wait: float) -> int:
     """Copy every object of the warehouse into `fresh`, mark the erased requests compacted
     there; returns how many."""
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse, wait_seconds=lock_wait, what="privacy") as con:
         con.sql("checkpoint")
         name, version = con.sql(
             "select database_name, tags['storage_version'] from duckdb_databases() where database_name = current_database()"
@@ -61,11 +62,11 @@ def _write_fresh(warehouse: Path, fresh: Path) -> int:
     return len(count)
 
 
-def compact(warehouse: Path) -> int:
+def compact(warehouse: Path, lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> int:
     """Replace the warehouse with a fresh copy of itself; returns the requests it finished."""
     fresh = fresh_path(warehouse)
     _remove(fresh)
-    compacted = _write_fresh(warehouse, fresh)
+    compacted = _write_fresh(warehouse, fresh, lock_wait)
     if Path(f"{fresh}.wal").exists():
         raise RuntimeError(f"{fresh}.wal remained after the copy was checkpointed; the warehouse was left as it was")
     shutil.copymode(warehouse, fresh)

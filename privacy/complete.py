@@ -11,6 +11,7 @@ import duckdb
 
 from core.privacy import NOTICE_COLUMN
 from core.sql import quote
+from core.warehouse_lock import DEFAULT_LOCK_WAIT_SECONDS, connect
 from privacy.store import COMPACTED, COMPLETED, REQUESTS, has_requests_table
 
 
@@ -27,17 +28,17 @@ def _waiting_notices(con: duckdb.DuckDBPyConnection) -> set[str]:
     return waiting
 
 
-def complete(warehouse: Path) -> tuple[list[str], dict[str, int]]:
+def complete(warehouse: Path, lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> tuple[list[str], dict[str, int]]:
     """(requests completed now, requests still unfinished per status)."""
     if not warehouse.exists():
         return [], {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="privacy") as con:
         if not has_requests_table(con):
             return [], {}
         ready = [r[0] for r in con.sql(f"select request_id from {REQUESTS} where status = '{COMPACTED}'").fetchall()]
         waiting = _waiting_notices(con) if ready else set()
     done = [request_id for request_id in ready if request_id not in waiting]
-    with duckdb.connect(str(warehouse), read_only=not done) as con:
+    with connect(warehouse, read_only=not done, wait_seconds=lock_wait, what="privacy") as con:
         if done:
             con.execute(f"update {REQUESTS} set status = '{COMPLETED}', completed_at = now()::timestamp "
                         "where request_id in (select unnest($1))", [done]).fetchall()

@@ -23,6 +23,7 @@ import pyarrow as pa
 from core.config import CdpConfig
 from core.privacy import SUPPRESSIONS, check_key, install_keyed_hash, keyed_hash_sql, load_key
 from core.settings import Settings
+from core.warehouse_lock import connect
 from privacy import erase, files, neighbours, resolve
 from privacy.compact import compact, needs_compaction
 from privacy.landing_requests import record_new_files, request_files, unread
@@ -48,7 +49,7 @@ def _has_work(settings: Settings) -> bool:
     found = request_files(settings.landing_dir)
     if not settings.warehouse.exists():
         return bool(found)
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with connect(settings.warehouse, read_only=True, wait_seconds=settings.lock_wait_seconds, what="privacy") as con:
         if unread(con, found):
             return True
         if not has_requests_table(con):
@@ -64,7 +65,7 @@ def process(settings: Settings, config: CdpConfig, settle_staged: Callable[[], N
         return outcome
     settle_staged()
     key = load_key(settings.data_dir)
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with connect(settings.warehouse, wait_seconds=settings.lock_wait_seconds, what="privacy") as con:
         ensure_tables(con, key)
         check_key(con, key)
         install_keyed_hash(con, key)
@@ -79,7 +80,7 @@ def process(settings: Settings, config: CdpConfig, settle_staged: Callable[[], N
         con.sql("commit")
         must_compact = needs_compaction(con)
     if must_compact:
-        outcome.compacted = compact(settings.warehouse)
+        outcome.compacted = compact(settings.warehouse, settings.lock_wait_seconds)
     outcome.job_files_deleted = files.delete_job_files(settings.dlt_pipelines_dir)
     return outcome
 

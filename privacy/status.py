@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
+from core.warehouse_lock import connect
 from privacy.store import COMPLETED, INVALID, REQUESTS, has_requests_table
 
 SHOWN = ("request_id", "kind", "identifier_type", "status", "outcome", "profiles_found", "identifiers_found",
@@ -15,7 +14,7 @@ SHOWN = ("request_id", "kind", "identifier_type", "status", "outcome", "profiles
 def _query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
     if not warehouse.exists():
         return []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True, what="privacy") as con:
         if not has_requests_table(con):
             return []
         return con.execute(sql, params or []).fetchall()

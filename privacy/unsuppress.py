@@ -11,12 +11,13 @@ import duckdb
 
 from core.privacy import SUPPRESSIONS
 from core.settings import Settings
+from core.warehouse_lock import connect
 from privacy.store import COMPLETED, PENDING, REQUESTS
 
 
 def lift_suppressions(settings: Settings) -> list[str]:
     """Carry out the pending `cdp unsuppress` requests alone (no erasure waits on them)."""
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with connect(settings.warehouse, wait_seconds=settings.lock_wait_seconds, what="privacy") as con:
         con.sql("begin")
         done = lift(con)
         con.sql("commit")

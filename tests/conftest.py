@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -76,6 +77,22 @@ def land(root: Path, config) -> "LandingStats":
 def make_workspace(root: Path) -> Workspace:
     root.mkdir(parents=True, exist_ok=True)
     return Workspace(root)
+
+
+def copy_project(checkout: Path) -> None:
+    """The dbt project and `core` (which names the project's folder) copied into `checkout`,
+    so runs with it on PYTHONPATH build, parse and keep their target folder there alone."""
+    shutil.copytree(REPO / "core", checkout / "core", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "dbt_project", checkout / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
+
+
+def built_world(root: Path, people: int, seed: int) -> Workspace:
+    """A generated world landed and built by one `cdp run`."""
+    workspace = make_workspace(root)
+    generate_landing(workspace.landing, people_count=people, seed=seed)
+    result = workspace.cdp("run")
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workspace
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,15 @@ brings back the full build. Landed rows are validated once, not on every run."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from orchestration.dbt.targets import run_targets
-from tests.conftest import make_workspace, shipped_config
+from orchestration.dbt.targets import RUN_TARGET_PREFIX
+from tests.conftest import REPO, Workspace, copy_project, make_workspace, shipped_config
 from tests.test_segments import members, write_orders
 
 CLOCK_ONLY = "building only `tag:moves_with_clock+`"
@@ -47,8 +49,30 @@ def check_events(workspace) -> tuple[set, set]:
     return planned, evaluated
 
 
+class PrivateProjectWorkspace(Workspace):
+    """A workspace whose runs use a copy of the dbt project (and `core`, which names it):
+    dbt's target folder, and the parse state kept there, are this test's alone, whatever
+    other tests run beside it."""
+
+    @property
+    def target(self) -> Path:
+        return self.root / "checkout" / "dbt_project" / "target"
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        return super().env(PYTHONPATH=str(self.root / "checkout"), **overrides)
+
+
+def private_project_workspace(root: Path) -> PrivateProjectWorkspace:
+    workspace = PrivateProjectWorkspace(make_workspace(root).root)
+    checkout = root / "checkout"
+    copy_project(checkout)
+    workspace.target.mkdir()
+    shutil.copy(REPO / "dbt_project" / "target" / "manifest.json", workspace.target / "manifest.json")
+    return workspace
+
+
 def test_a_run_with_nothing_new_rebuilds_only_what_moves_with_the_clock(tmp_path):
-    workspace = make_workspace(tmp_path)
+    workspace = private_project_workspace(tmp_path)
     write_orders(workspace, "orders_1.jsonl", [
         {"order_id": "o1", "email": "ann@mail.org", "total": 600, "created_at": days_ago(400)},
         {"order_id": "o2", "email": "bo@mail.org", "total": 20, "created_at": days_ago(2)},
@@ -60,12 +84,12 @@ def test_a_run_with_nothing_new_rebuilds_only_what_moves_with_the_clock(tmp_path
     assert latest_check_metadata(workspace, *check)["rows_validated"] == 2
     profiles = workspace.query("select * from cdp.profiles order by profile_id")
 
-    before = set(run_targets())
+    before = set(workspace.target.glob(f"{RUN_TARGET_PREFIX}*"))
     again = workspace.cdp("run")
     assert again.returncode == 0, again.stderr[-3000:]
     assert CLOCK_ONLY in again.stdout + again.stderr
     # the first run's parse of the project, for this warehouse, is the one dbt starts from
-    (invocation,) = set(run_targets()) - before
+    (invocation,) = set(workspace.target.glob(f"{RUN_TARGET_PREFIX}*")) - before
     assert "Unable to do partial parsing" not in (invocation / "dbt.log").read_text()
     assert workspace.query("select * from cdp.profiles order by profile_id") == profiles
     # quiet: no warning, a result for every check, and the metadata the UI showed kept

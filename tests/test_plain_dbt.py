@@ -21,9 +21,9 @@ import pytest
 
 from ingestion.sample_data import generate_landing
 from orchestration.dbt.project import dbt_executable
-from tests.conftest import CDP, REPO
+from tests.conftest import CDP, REPO, copy_project
 
-LINKED = ("cdp", "orchestration", "ingestion", "quality", "activation", "server")
+LINKED = ("cdp", "orchestration", "ingestion", "quality", "activation", "server", "privacy")
 FULL_REFRESH = "rebuilt from all history"
 
 
@@ -55,8 +55,7 @@ class Checkout:
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory) -> Checkout:
     root = tmp_path_factory.mktemp("checkout")
-    shutil.copytree(REPO / "core", root / "core", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "dbt_project", root / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
+    copy_project(root)
     shutil.copy(REPO / "cdp.yml", root / "cdp.yml")
     for package in LINKED:
         (root / package).symlink_to(REPO / package)
@@ -150,3 +149,22 @@ def test_a_sql_segment_model_missing_from_the_list_stops_cdp_and_dbt_naming_it(c
         assert "SQL segment models big_spenders (models/marts/segments/sql/) are not listed" in compiled.stdout
     finally:
         unlisted.unlink()
+
+
+def test_a_listed_sql_model_in_the_segments_folder_is_a_segment_on_the_next_run(checkout):
+    model = checkout.root / "dbt_project" / "models" / "marts" / "segments" / "sql" / "big_basket_buyers.sql"
+    project = checkout.root / "dbt_project" / "dbt_project.yml"
+    shipped = project.read_text()
+    listed = shipped.replace("sql_segments: [", "sql_segments: [big_basket_buyers, ", 1)
+    assert listed != shipped
+    model.write_text("select profile_id from {{ ref('orders') }} where total >= 50 and profile_id is not null\n")
+    project.write_text(listed)
+    run = checkout.cdp("run")
+    assert run.returncode == 0, run.stderr[-4000:]
+    assert checkout.query("select kind, size from cdp.segments where name = 'big_basket_buyers'") == checkout.query(
+        "select 'sql', count(distinct profile_id) from cdp.orders where total >= 50 and profile_id is not null")
+    assert checkout.query("select count(*) from cdp.segment_memberships where segment = 'big_basket_buyers'") == \
+        checkout.query("select count(distinct profile_id) from cdp.orders where total >= 50 and profile_id is not null")
+    # the shipped SQL segment is there too, with the description from its yml
+    assert checkout.query("select kind, description like 'Customers with lifetime value%' "
+                          "from cdp.segments where name = 'at_risk_high_value'") == [("sql", True)]

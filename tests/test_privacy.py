@@ -17,8 +17,7 @@ from core.raw_tables import RULES
 from core.settings import Settings
 from ingestion.file_source import matching_files
 from ingestion.pipeline import run_landing
-from ingestion.sample_data import generate_landing
-from tests.conftest import REPO, Workspace, make_workspace
+from tests.conftest import REPO, Workspace, built_world
 from tests.landed_files import records_in
 
 CONFIG = load_config(REPO / "cdp.yml")
@@ -30,11 +29,7 @@ RELATIVE_SEGMENTS = ("at_risk_high_value",)
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Workspace:
     """A small sample world landed and built once; each test works on a copy."""
-    workspace = make_workspace(tmp_path_factory.mktemp("privacy_world"))
-    generate_landing(workspace.landing, people_count=120, seed=5)
-    result = workspace.cdp("run")
-    assert result.returncode == 0, result.stderr[-4000:]
-    return workspace
+    return built_world(tmp_path_factory.mktemp("privacy_world"), people=120, seed=5)
 
 
 def copy_of(world: Workspace, target: Path) -> Workspace:

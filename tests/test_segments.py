@@ -61,33 +61,3 @@ def test_the_lapsed_customers_window_is_relative_to_the_run(tmp_path):
     ])
     assert workspace.cdp("run").returncode == 0
     assert members(workspace, "lapsed_customers") == {"old@mail.org"}
-
-
-def test_a_sql_model_listed_in_the_segments_folder_is_a_segment_on_the_next_run(tmp_path):
-    from core.marts import DBT_PROJECT_FILE
-    from core.segment_compiler import SQL_SEGMENTS_DIR
-
-    workspace = make_workspace(tmp_path)
-    write_orders(workspace, "orders_1.jsonl", [
-        {"order_id": "o1", "email": "ann@mail.org", "total": 80, "created_at": "2026-10-01T00:00:00Z"},
-        {"order_id": "o2", "email": "bo@mail.org", "total": 20, "created_at": "2026-10-02T00:00:00Z"},
-    ])
-    model = SQL_SEGMENTS_DIR / "test_big_basket_buyers.sql"
-    project = DBT_PROJECT_FILE.read_text()
-    listed = project.replace("sql_segments: [", "sql_segments: [test_big_basket_buyers, ", 1)
-    assert listed != project
-    model.write_text("select profile_id from {{ ref('orders') }} where total >= 50 and profile_id is not null\n")
-    DBT_PROJECT_FILE.write_text(listed)  # dbt_project.yml lists every SQL segment (vars.sql_segments)
-    try:
-        run = workspace.cdp("run")
-        assert run.returncode == 0, run.stdout + run.stderr
-        assert members(workspace, "test_big_basket_buyers") == {"ann@mail.org"}
-        assert workspace.query(
-            "select kind, size from cdp.segments where name = 'test_big_basket_buyers'"
-        ) == [("sql", 1)]
-        # the shipped SQL segment is there too, with the description from its yml
-        assert workspace.query("select kind, description like 'Customers with lifetime value%' "
-                               "from cdp.segments where name = 'at_risk_high_value'") == [("sql", True)]
-    finally:
-        DBT_PROJECT_FILE.write_text(project)
-        model.unlink()

@@ -16,8 +16,7 @@ import pytest
 
 from core.settings import Settings
 from core.warehouse_lock import WarehouseLocked, connect
-from ingestion.sample_data import generate_landing
-from tests.conftest import CDP, REPO, Workspace, make_workspace
+from tests.conftest import CDP, REPO, Workspace, built_world
 from tests.test_orchestration import wait_for_step
 
 # Holds a connection to the file until killed; retries while someone else holds it
@@ -69,11 +68,7 @@ def test_a_lock_held_past_the_wait_is_an_error_naming_the_holder(tmp_path, mode)
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Workspace:
     """A small world after one `cdp run`."""
-    workspace = make_workspace(tmp_path_factory.mktemp("locked"))
-    generate_landing(workspace.landing, people_count=60, seed=5)
-    result = workspace.cdp("run")
-    assert result.returncode == 0, result.stderr[-3000:]
-    return workspace
+    return built_world(tmp_path_factory.mktemp("locked"), people=60, seed=5)
 
 
 def writers(workspace: Workspace, tmp_path: Path) -> dict:
@@ -130,7 +125,8 @@ def read_until(run: subprocess.Popen, text: str) -> str:
 def test_a_run_waits_for_a_writer_holding_the_warehouse_as_it_starts(built):
     with holding(built.warehouse, "read_write", 600) as holder:
         run = start_run(built)
-        message = f"landing: the warehouse {built.warehouse} is locked by PID {holder.pid}"
+        # the run's first step to open the warehouse says so (privacy/requests, then landing)
+        message = f"the warehouse {built.warehouse} is locked by PID {holder.pid}"
         seen = read_until(run, message)
     out, err = run.communicate(timeout=600)
     assert run.returncode == 0, err[-4000:]

@@ -61,7 +61,7 @@ def build_privacy_assets(
               pool=WAREHOUSE_POOL, description="Privacy requests whose removals every destination took and whose "
                                                "erasure the BI snapshot holds, marked completed.")
     def privacy_completed(context: AssetExecutionContext) -> dg.MaterializeResult:
-        done, left = complete(settings.warehouse)
+        done, left = complete(settings.warehouse, settings.lock_wait_seconds)
         if done:
             # the Parquet version kept for readers of the last snapshot still holds them
             drop_earlier_versions(settings.published_dir)
