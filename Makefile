@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# requirements.lock pins every package (and what they pull in) to what CI ran
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test,spark]'
 	# dbt's manifest, so loading the Dagster definitions never has to parse the project
 	$(BIN)/python -m orchestration.dbt.project
 	touch $(STAMP)

@@ -16,7 +16,8 @@ holds nothing but the published rows: DuckDB does not overwrite freed blocks, so
 copy kept the bytes of raw and intermediate data. It costs compressing every row again
 (bench/HISTORY.md has the measurement).
 
-The same tables are written as Parquet (activation/publish_parquet.py).
+The same tables are written as Parquet (activation/publish_parquet.py). On Spark, Spark
+writes the Parquet copy (activation/parquet_writers.py) and the DuckDB file is made from it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from activation.publish_parquet import publish_parquet
+from activation.publish_parquet import TableWriter, publish_parquet
 from core.memory import duckdb_config
 from core.settings import PUBLISHED_NAME, Settings
 from core.sql import literal, quote
@@ -92,8 +93,21 @@ def _parquet_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
                      for name, data_type in columns)
 
 
-def publish(settings: Settings, run_id: str) -> Published:
-    """Snapshot every `cdp` table of the warehouse, as DuckDB and as Parquet."""
+def _attach_parquet(con: duckdb.DuckDBPyConnection, version: Path) -> list[str]:
+    """A published Parquet version as the source catalog's `cdp` schema, a view over each
+    table's folder; the tables' names."""
+    con.sql(f"attach ':memory:' as {SOURCE}")
+    con.sql(f"create schema {SOURCE}.{PUBLISHED_SCHEMA}")
+    tables = sorted(folder.name for folder in version.iterdir() if folder.is_dir())
+    for table in tables:
+        files = literal(str(version / table / "*.parquet"))
+        con.sql(f"create view {SOURCE}.{PUBLISHED_SCHEMA}.{quote(table)} as select * from read_parquet({files})")
+    return tables
+
+
+def publish(settings: Settings, run_id: str, write_parquet: TableWriter | None = None) -> Published:
+    """Snapshot every `cdp` table, as DuckDB and as Parquet: both from the warehouse, or,
+    given another engine's writer of the Parquet copy (Spark's), the DuckDB file from that copy."""
     target_dir = settings.published_dir
     target_dir.mkdir(parents=True, exist_ok=True)
     for stale in target_dir.glob(".publishing_*"):  # left by a run killed while publishing
@@ -101,17 +115,21 @@ def publish(settings: Settings, run_id: str) -> Published:
     staging = target_dir / f".publishing_{run_id}.duckdb"
     published_at = datetime.now(timezone.utc).replace(tzinfo=None)
     with duckdb.connect(config=duckdb_config(settings.warehouse)) as con:
-        _attach_warehouse(con, settings)
-        tables = _published_tables(con)
-        counts = _write_snapshot(con, staging, tables, published_at, run_id)
+        if write_parquet is not None:
+            parquet = publish_parquet(target_dir, run_id, write_parquet)
+            counts = _write_snapshot(con, staging, _attach_parquet(con, parquet), published_at, run_id)
+        else:
+            _attach_warehouse(con, settings)
+            tables = _published_tables(con)
+            counts = _write_snapshot(con, staging, tables, published_at, run_id)
 
-        def write_parquet(folder: Path) -> None:
-            for table in tables:
-                select = f"select {_parquet_columns(con, table)} from {SOURCE}.{PUBLISHED_SCHEMA}.{quote(table)}"
-                con.sql(f"copy ({select}) to {literal(str(folder / table))} (format parquet, per_thread_output false, "
-                        "file_size_bytes '256MB')")
+            def write_warehouse_parquet(folder: Path) -> None:
+                for table in tables:
+                    select = f"select {_parquet_columns(con, table)} from {SOURCE}.{PUBLISHED_SCHEMA}.{quote(table)}"
+                    con.sql(f"copy ({select}) to {literal(str(folder / table))} (format parquet, "
+                            "per_thread_output false, file_size_bytes '256MB')")
 
-        parquet = publish_parquet(target_dir, run_id, write_parquet)
+            parquet = publish_parquet(target_dir, run_id, write_warehouse_parquet)
     # rename is atomic within a folder: a reader opens either the old file or the new one
     os.replace(staging, target_dir / PUBLISHED_NAME)
     manifest = {"published_at": published_at.isoformat(), "run_id": run_id, "tables": counts,

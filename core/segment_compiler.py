@@ -5,6 +5,11 @@ dbt_project/models/marts/_marts.yml, so the two cannot drift apart) or a compute
 of cdp.yml (cdp.profile_computed_traits), an operator and a value. Values become SQL literals here, through core/sql.py: strings are quoted with
 quotes doubled, numbers must be numbers, booleans booleans. Nothing a user writes is
 pasted into SQL as code, so a segment cannot inject SQL.
+
+The SQL reads the same on DuckDB and Spark: a column is named bare (only the declared
+columns of cdp.profiles, all plain lowercase names; Spark reads "x" as a string), and a
+backslash in a value is written as chr(92) beside the quoted parts, because Spark SQL
+treats a backslash in a literal as an escape and DuckDB does not.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.marts import SQL_SEGMENTS_DIR, listed_sql_segments, profile_columns
-from core.sql import NAME_PATTERN, literal, quote
+from core.sql import NAME_PATTERN, portable_literal
 
 NUMERIC = {"bigint", "integer", "double", "decimal"}
 COMPARISONS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
@@ -68,7 +73,7 @@ def literal_of(value: Any, data_type: str, where: str) -> str:
         raise SegmentError(f"{where}: {value!r} is not text")
     if MARK_PREFIX in str(value):
         raise SegmentError(f"{where}: values may not contain {MARK_PREFIX!r}")
-    return literal(str(value))
+    return portable_literal(str(value))
 
 
 def _condition(node: dict, where: str, columns: dict[str, str]) -> str:
@@ -81,7 +86,7 @@ def _condition(node: dict, where: str, columns: dict[str, str]) -> str:
     if op not in OPERATORS:
         raise SegmentError(f"{where}.op: unknown operator {op!r} (use one of: {', '.join(OPERATORS)})")
     data_type = columns[trait]
-    column = quote(trait)
+    column = trait  # a declared column of cdp.profiles: a plain lowercase name
     if op == "is_null":
         return f"{column} is null"
     if op == "not_null":

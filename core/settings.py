@@ -34,8 +34,14 @@ class Settings:
     dagster_home: Path = None  # type: ignore[assignment]
     schedule_hour: int = 3
     schedule_timezone: str = "UTC"
-    # The engine dbt builds on. Only DuckDB today; CDP_ENGINE will set it when Spark comes.
+    # The engine dbt builds on (CDP_ENGINE): `duckdb`, the embedded default, or `spark`
+    # (dbt's target of that name; docs/spark.md). Spark's raw tables and managed tables
+    # live in the lake folder, its catalog in a local Derby metastore.
     engine: str = "duckdb"
+    lake_dir: Path = None  # type: ignore[assignment]
+    spark_metastore: Path = None  # type: ignore[assignment]
+    # dbt's target: the engine's own, or a cluster's (CDP_DBT_TARGET: dbt_project/profiles.yml)
+    dbt_target: str = None  # type: ignore[assignment]
     # How long a run waits for another process's lock on the warehouse (core/warehouse_lock.py).
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
     # What each DuckDB on the warehouse may hold in memory, and where it spills the rest
@@ -44,7 +50,12 @@ class Settings:
     temp_dir: Path = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        for name, folder in (("export_dir", "exports"), ("published_dir", "published"), ("dagster_home", "dagster_home")):
+        if self.engine not in ENGINES:
+            raise SettingsError(f"CDP_ENGINE: {self.engine!r} is not one of {', '.join(ENGINES)}")
+        if self.dbt_target is None:
+            object.__setattr__(self, "dbt_target", self.engine)
+        for name, folder in (("export_dir", "exports"), ("published_dir", "published"), ("dagster_home", "dagster_home"),
+                             ("lake_dir", "lake"), ("spark_metastore", "spark_metastore")):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, (self.data_dir / folder).absolute())
         if self.temp_dir is None:
@@ -65,6 +76,8 @@ class Settings:
         return self.published_dir / PUBLISHED_NAME
 
 
+ENGINES = ("duckdb", "spark")
+
 # Not `cdp.duckdb`: DuckDB names the catalog after the file, and a catalog `cdp` would
 # make `cdp.profiles` ambiguous for every reader.
 PUBLISHED_NAME = "cdp_published.duckdb"
@@ -76,6 +89,10 @@ KNOWN_VARIABLES = frozenset({
     "CDP_SCHEDULE_HOUR", "CDP_SCHEDULE_TIMEZONE", "CDP_WRITE_KEYS", "CDP_READ_KEYS",
     "CDP_LOCK_WAIT_SECONDS", "CDP_PRIVACY_KEY",
     "CDP_MEMORY_LIMIT", "CDP_TEMP_DIR",
+    # Spark (docs/spark.md): the engine, where its tables live, and the cluster targets' connections
+    "CDP_ENGINE", "CDP_LAKE_DIR", "CDP_SPARK_METASTORE", "CDP_SPARK_FILE_FORMAT", "CDP_SPARK_MASTER",
+    "CDP_SPARK_DRIVER_MEMORY", "CDP_DBT_TARGET", "CDP_SPARK_HOST", "CDP_SPARK_PORT", "CDP_SPARK_USER",
+    "CDP_DATABRICKS_HOST", "CDP_DATABRICKS_CLUSTER", "CDP_DATABRICKS_TOKEN",
 })
 
 
@@ -129,6 +146,10 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         dagster_home=_folder(environ, "DAGSTER_HOME"),
         schedule_hour=_hour(environ.get("CDP_SCHEDULE_HOUR", "3")),
         schedule_timezone=environ.get("CDP_SCHEDULE_TIMEZONE", "UTC"),
+        engine=environ.get("CDP_ENGINE", "duckdb").strip().lower() or "duckdb",
+        lake_dir=_folder(environ, "CDP_LAKE_DIR"),
+        spark_metastore=_folder(environ, "CDP_SPARK_METASTORE"),
+        dbt_target=environ.get("CDP_DBT_TARGET") or None,
         lock_wait_seconds=_seconds("CDP_LOCK_WAIT_SECONDS", environ.get("CDP_LOCK_WAIT_SECONDS", str(DEFAULT_LOCK_WAIT_SECONDS))),
         memory_limit=_memory_limit(environ.get("CDP_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT),
         temp_dir=_folder(environ, "CDP_TEMP_DIR"),
@@ -137,11 +158,15 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
 
 def export_settings(settings: Settings) -> None:
     """Publish absolute paths and DuckDB's memory settings to child processes and to
-    this one's connections: dbt reads CDP_WAREHOUSE, CDP_MEMORY_LIMIT and CDP_TEMP_DIR
-    from its profile, `core.memory.duckdb_config` the last two. The one place cdp writes
-    its environment."""
+    this one's connections: dbt reads CDP_WAREHOUSE (or, on Spark, CDP_LAKE_DIR and
+    CDP_SPARK_METASTORE), CDP_MEMORY_LIMIT and CDP_TEMP_DIR from its profile and its
+    target from CDP_ENGINE; `core.memory.duckdb_config` reads the memory two. The one
+    place cdp writes its environment."""
     os.environ["CDP_WAREHOUSE"] = str(settings.warehouse)
     os.environ["CDP_LANDING_DIR"] = str(settings.landing_dir)
     os.environ["CDP_CONFIG"] = str(settings.config_path)
     os.environ["CDP_MEMORY_LIMIT"] = settings.memory_limit
     os.environ["CDP_TEMP_DIR"] = str(settings.temp_dir)
+    os.environ["CDP_ENGINE"] = settings.engine
+    os.environ["CDP_LAKE_DIR"] = str(settings.lake_dir)
+    os.environ["CDP_SPARK_METASTORE"] = str(settings.spark_metastore)

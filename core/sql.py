@@ -20,3 +20,10 @@ def quote(name: str) -> str:
 def literal(text: str) -> str:
     """A text literal, single-quoted with embedded quotes doubled."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def portable_literal(text: str) -> str:
+    """A text literal that reads the same on DuckDB and Spark (dbt's `sql_string` macro):
+    Spark SQL treats a backslash in a literal as an escape, so each one is spelled chr(92)."""
+    parts = [literal(part) for part in text.split("\\")]
+    return parts[0] if len(parts) == 1 else "(" + " || chr(92) || ".join(parts) + ")"

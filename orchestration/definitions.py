@@ -38,7 +38,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         jobs=[full_run_job, forget_job],
         schedules=[daily_schedule(settings)],
         sensors=[build_landing_sensor(config, settings)],
-        resources={"dbt": dbt_resource()},
+        resources={"dbt": dbt_resource(settings)},
         executor=dg.in_process_executor,
     )
 

@@ -169,7 +169,7 @@
             {{ return(adapter.dispatch('delete_matching', project_name)(this, keys, region)) }}
         {%- endif -%}
     {%- else -%}
-        delete from {{ this }}
+        {{ delete_all_rows(this) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -5,7 +5,7 @@
 {% macro segment_members(definitions, profiles, computed_traits) -%}
     {%- set rows = run_query("select name, predicate from " ~ definitions ~ " order by name").rows if execute else [] -%}
     {%- if rows | length == 0 %}
-    select cast(null as varchar) as segment, cast(null as varchar) as profile_id where 1 = 0
+    select cast(null as {{ dbt.type_string() }}) as segment, cast(null as {{ dbt.type_string() }}) as profile_id where 1 = 0
     {%- else -%}
         {%- for row in rows %}
     select '{{ row[0] }}' as segment, profile_id

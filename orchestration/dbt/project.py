@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from functools import cache
@@ -16,13 +17,33 @@ from core.settings import export_settings, load_settings
 PROJECT_FILES = ("dbt_project.yml", "models/**/*", "macros/**/*", "seeds/**/*", "tests/**/*")
 
 
+# What dbt reads at parse time from cdp's environment: the target (its adapter's macros and
+# config) and Spark's table format. Plain dbt without them parses as cdp does on DuckDB.
+DEFAULT_PARSE_INPUTS = "target=duckdb\nfile_format=parquet"
+
+
+def _parse_inputs() -> str:
+    target = os.environ.get("CDP_DBT_TARGET") or os.environ.get("CDP_ENGINE") or "duckdb"
+    return f"target={target}\nfile_format={os.environ.get('CDP_SPARK_FILE_FORMAT') or 'parquet'}"
+
+
+def _inputs_file(project: DbtProject) -> Path:
+    return project.manifest_path.with_name("cdp_parse_inputs.txt")
+
+
 def _manifest_is_stale(project: DbtProject) -> bool:
-    """True without a manifest, or when an analytics engineer edited the project since.
-    (Plain dbt parses to the same manifest: nothing it reads at parse time comes from
-    cdp's environment.)"""
+    """True without a manifest, when an analytics engineer edited the project since, or
+    when it was parsed for another engine. (On DuckDB, plain dbt parses to the same
+    manifest; on another engine, a parse by someone else since may have been DuckDB's.)"""
     if not project.manifest_path.exists():
         return True
+    inputs, now = _inputs_file(project), _parse_inputs()
+    recorded = inputs.read_text() if inputs.exists() else DEFAULT_PARSE_INPUTS
+    if recorded != now:
+        return True
     built = project.manifest_path.stat().st_mtime
+    if now != DEFAULT_PARSE_INPUTS and (not inputs.exists() or built > inputs.stat().st_mtime):
+        return True
     return any(
         path.is_file() and path.stat().st_mtime > built
         for pattern in PROJECT_FILES
@@ -45,6 +66,7 @@ def dbt_project() -> DbtProject:
             [dbt_executable(), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
             check=True,
         )
+        _inputs_file(project).write_text(_parse_inputs())
     return project
 
 

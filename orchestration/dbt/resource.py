@@ -10,6 +10,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource
 from packaging import version
 
+from core.settings import Settings
 from orchestration.dbt.project import dbt_executable, dbt_project
 
 
@@ -36,5 +37,6 @@ class CdpDbtCliResource(DbtCliResource):
         return None
 
 
-def dbt_resource() -> CdpDbtCliResource:
-    return CdpDbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())
+def dbt_resource(settings: Settings) -> CdpDbtCliResource:
+    """dbt on the engine's target (`duckdb` or `spark`), or the one CDP_DBT_TARGET names."""
+    return CdpDbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable(), target=settings.dbt_target)

@@ -26,7 +26,7 @@ final as (
         'file' as rejected,
         line,
         byte_offset,
-        cast(null as varchar) as raw_record,
+        cast(null as {{ dbt.type_string() }}) as raw_record,
         'file not read: ' || reason as reason,
         loaded_at
     from rejected_files

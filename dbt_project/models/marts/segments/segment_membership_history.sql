@@ -30,13 +30,14 @@ open_stays as (
     {% if is_incremental() %}
     select segment, profile_id, entered_at from {{ this }} where exited_at is null
     {% else %}
-    select cast(null as varchar) as segment, cast(null as varchar) as profile_id, cast(null as timestamp) as entered_at
+    select cast(null as {{ dbt.type_string() }}) as segment, cast(null as {{ dbt.type_string() }}) as profile_id,
+        cast(null as {{ dbt.type_timestamp() }}) as entered_at
     where 1 = 0
     {% endif %}
 ),
 
 entered as (
-    select c.segment, c.profile_id, {{ run_timestamp() }} as entered_at, cast(null as timestamp) as exited_at
+    select c.segment, c.profile_id, {{ run_timestamp() }} as entered_at, cast(null as {{ dbt.type_timestamp() }}) as exited_at
     from current_members as c
     left join open_stays as o on o.segment = c.segment and o.profile_id = c.profile_id
     where o.profile_id is null

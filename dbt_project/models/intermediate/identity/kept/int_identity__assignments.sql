@@ -19,8 +19,8 @@ previous_assignments as (
 ),
 {% else %}
 previous_assignments as (
-    select cast(null as varchar) as identifier_type, cast(null as varchar) as identifier_value,
-        cast(null as varchar) as profile_id
+    select cast(null as {{ dbt.type_string() }}) as identifier_type, cast(null as {{ dbt.type_string() }}) as identifier_value,
+        cast(null as {{ dbt.type_string() }}) as profile_id
     where 1 = 0
 ),
 {% endif %}

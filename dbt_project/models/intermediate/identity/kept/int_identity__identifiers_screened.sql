@@ -89,13 +89,13 @@ blocked_values as (
 
 blocked_patterns as (
     {%- for pattern in patterns %}
-    {%- set literal = "'" ~ pattern.replace("'", "''") ~ "'" %}
+    {%- set literal = sql_string(pattern) %}
     select v.identifier_type, v.identifier_value, 'blocked_pattern' as rule, 'matches ' || {{ literal }} as detail
     from distinct_values as v
     where {{ regexp_matches('lower(v.identifier_value)', literal) }}
     union all
     {%- endfor %}
-    select cast(null as varchar), cast(null as varchar), 'blocked_pattern', cast(null as varchar) where 1 = 0
+    select cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}), 'blocked_pattern', cast(null as {{ dbt.type_string() }}) where 1 = 0
 ),
 
 blocked as (

@@ -89,8 +89,8 @@ over_limit as (
     select
         c.identifier_type,
         c.identifier_value,
-        'seen beside ' || cast(c.distinct_neighbours as varchar) || ' distinct ' || c.limit_type
-            || ' values (limit ' || cast(l.shared_limit as varchar) || ')' as detail,
+        'seen beside ' || cast(c.distinct_neighbours as {{ dbt.type_string() }}) || ' distinct ' || c.limit_type
+            || ' values (limit ' || cast(l.shared_limit as {{ dbt.type_string() }}) || ')' as detail,
         -- the rules keep the rest apart without it: it is weak, or a split keeps the values apart
         case when p.identifier_value is not null and (coalesce(t.weak, false) or m.max_per_profile is not null) then 1 else 0 end as keepable
     from counted as c

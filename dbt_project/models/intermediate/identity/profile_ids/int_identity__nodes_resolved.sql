@@ -138,7 +138,7 @@ split_hits as (
     select
         node_id,
         'held_apart',
-        'equally near ' || cast(nearest_seed_count as varchar)
+        'equally near ' || cast(nearest_seed_count as {{ dbt.type_string() }})
             || ' values it had to be split between: kept in a profile of its own'
     from {{ ref('int_identity__components_limited') }}
     where was_split and best_seed_count > 1

@@ -59,8 +59,8 @@ limit_seeds as (
         c.node_id as seed_id,
         'max_per_profile_split' as rule,
         1 as tie_rank,
-        'one of ' || cast(o.value_count as varchar) || ' ' || o.identifier_type
-            || ' values linked together (max ' || cast(o.max_per_profile as varchar) || '): split apart' as detail
+        'one of ' || cast(o.value_count as {{ dbt.type_string() }}) || ' ' || o.identifier_type
+            || ' values linked together (max ' || cast(o.max_per_profile as {{ dbt.type_string() }}) || '): split apart' as detail
     from over_limit as o
     inner join components as c on c.component_id = o.component_id
     inner join nodes as n on n.node_id = c.node_id and n.identifier_type = o.identifier_type
@@ -196,12 +196,12 @@ cap_seeds as (
         'cap_held_back' as rule,
         1 as tie_rank,
         'profile ' || l.last_profile_id || ' held back from merging with '
-            || cast(h.last_profiles - 1 as varchar) || ' other profile(s): '
+            || cast(h.last_profiles - 1 as {{ dbt.type_string() }}) || ' other profile(s): '
             || case
                 when h.profiles_at_cap > 0 then 'profile ' || h.a_profile_at_cap
-                    || case when h.profiles_at_cap > 1 then ' (and ' || cast(h.profiles_at_cap - 1 as varchar) || ' more)' else '' end
+                    || case when h.profiles_at_cap > 1 then ' (and ' || cast(h.profiles_at_cap - 1 as {{ dbt.type_string() }}) || ' more)' else '' end
                     || ' is at a cap (identity.max_identifiers_per_profile or max_merges_per_profile)'
-                else 'together ' || cast(h.identifier_count as varchar) || ' identifiers, over identity.max_identifiers_per_profile'
+                else 'together ' || cast(h.identifier_count as {{ dbt.type_string() }}) || ' identifiers, over identity.max_identifiers_per_profile'
             end as detail
     from last_profile_of_node as l
     inner join held_back as h on h.component_id = l.component_id

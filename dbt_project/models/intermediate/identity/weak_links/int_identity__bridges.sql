@@ -261,12 +261,12 @@ bridged as (
             or (j.home = 'name' and s.names > 0)
             as is_linked,
         case when j.confirmed then 'confirmed' else 'unconfirmed' end as rule,
-        'weak: would join ' || cast(j.group_count as varchar) || ' groups of identifiers'
+        'weak: would join ' || cast(j.group_count as {{ dbt.type_string() }}) || ' groups of identifiers'
             || case when j.confirmed then ', and one full name is seen on each'
                else
-                    case when j.distinct_names > 1 then ' seen with ' || cast(j.distinct_names as varchar) || ' different full names' else '' end
-                    || case when j.unnamed > 0 then ', ' || cast(j.unnamed as varchar) || ' of them with no name to confirm it' else '' end
-                    || case when j.named_agree then '; joins the ' || cast(j.named as varchar)
+                    case when j.distinct_names > 1 then ' seen with ' || cast(j.distinct_names as {{ dbt.type_string() }}) || ' different full names' else '' end
+                    || case when j.unnamed > 0 then ', ' || cast(j.unnamed as {{ dbt.type_string() }}) || ' of them with no name to confirm it' else '' end
+                    || case when j.named_agree then '; joins the ' || cast(j.named as {{ dbt.type_string() }})
                         || ' with a name, one full name on each, and no other' else '' end
                     || case j.home_reason
                         when 'reviewed' then '; linked as identity.overrides merges it, to no others'
