@@ -10,6 +10,8 @@ fill in per engine or per run is left as a mark no quoted value can contain:
   (the latest copy of each) with their profile_id,
 - `__CDP_PROP_TEXT__<name>__END__` / `__CDP_PROP_NUMBER__<name>__END__`: an event
   property read from the JSON of cdp.events.properties,
+- `__CDP_COLUMN__<name>__END__`: a column of the records, quoted for the engine by dbt
+  (adapter.quote: "x" on DuckDB, `x` on Spark, which reads "x" as a string),
 - core/segment_compiler.py's `__CDP_DAYS_AGO_<n>__`: the run's clock minus n days.
 """
 
@@ -20,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.segment_compiler import CUTOFF_MARK, SegmentError, literal_of
-from core.sql import quote
 
 AGGREGATES = ("count", "sum", "min", "max", "avg", "first", "last", "most_frequent", "distinct_count", "exists")
 # a property name becomes part of a JSON path: letters, digits and single underscores
@@ -29,6 +30,8 @@ PROPERTY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
 SEGMENT_TYPES = {"integer": "bigint", "double": "double", "boolean": "boolean", "timestamp": "timestamp", "string": "varchar"}
 # what a profile with no matching record has
 EMPTY_VALUES = {"count": "0", "distinct_count": "0", "exists": "false"}
+# a column name dbt can find in its mark: landed columns are letters, digits, underscores
+COLUMN_PATTERN = re.compile(r"^(?!.*__END__)[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class ComputedTraitError(SegmentError):
@@ -59,11 +62,11 @@ class RecordsShape:
 
     @property
     def time(self) -> str | None:
-        return None if self.time_column is None else f"r.{quote(self.time_column)}"
+        return None if self.time_column is None else column_of(self.time_column, f"sources.{self.source}.timestamp")
 
     @property
     def key(self) -> str:
-        return f"r.{quote(self.key_column)}"
+        return column_of(self.key_column, f"sources.{self.source}")
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,14 @@ def _field(name: str, shape: RecordsShape, where: str, numeric: bool = False) ->
         raise ComputedTraitError(f"{where}: unknown column {name!r} (declared: {', '.join(sorted(shape.columns))})")
     if numeric and shape.columns[name] not in ("integer", "double"):
         raise ComputedTraitError(f"{where}: {name!r} is {shape.columns[name]}, not a number (declare it under columns)")
-    return f"r.{quote(name)}", shape.columns[name]
+    return column_of(name, where), shape.columns[name]
+
+
+def column_of(name: str, where: str) -> str:
+    """A column of the records `r`, left as a mark for dbt to quote for its engine."""
+    if not COLUMN_PATTERN.match(name):
+        raise ComputedTraitError(f"{where}: column {name!r} is not a landed column name (letters, digits, underscores)")
+    return f"r.__CDP_COLUMN__{name}__END__"
 
 
 def _filter(name: str, value: Any, shape: RecordsShape, where: str) -> str:

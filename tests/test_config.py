@@ -103,6 +103,15 @@ def test_a_bad_computed_trait_is_named(trait, message):
         parse_config(SHOP + IDENTITY + f"computed_traits:\n  t: {trait}\n")
 
 
+def test_a_computed_trait_names_its_columns_for_the_engine_to_quote():
+    # dbt quotes the column for its engine ("x" on DuckDB, `x` on Spark), so its name must be one it can find
+    config = parse_config(SHOP + IDENTITY + "computed_traits:\n  spent: {source: shop, aggregate: sum, of: total}\n")
+    assert "sum(cast(r.__CDP_COLUMN__total__END__ as double))" in config.compiled_traits()["spent"].sql
+    odd = SHOP.replace("columns: {total: double}", "columns: {'total $': double}")
+    with pytest.raises(ConfigError, match=r"computed_traits\.t\.of: column 'total \$' is not a landed column name"):
+        parse_config(odd + IDENTITY + "computed_traits:\n  t: {source: shop, aggregate: sum, of: 'total $'}\n")
+
+
 def test_a_segment_on_a_computed_trait_is_checked_against_its_type():
     traits = "computed_traits:\n  orders_seen: {source: shop, aggregate: count}\n"
     segment = "segments:\n  s: {description: x, where: {trait: orders_seen, op: '>=', value: many}}\n"
@@ -131,6 +140,7 @@ def test_an_event_condition_compiles_its_values_to_literals():
                           "{event: \"it's\", where: {price: 3}, at_least: 2, within_last_days: 7}}}\n")
     assert config.segment_predicate("s") == (
         "(profile_id in (select r.profile_id from __CDP_EVENTS__ as r where r.profile_id is not null"
-        " and __CDP_PROP_NUMBER__price__END__ = 3 and r.event_name = 'it''s' and r.\"event_at\" >= __CDP_DAYS_AGO_7__"
+        " and __CDP_PROP_NUMBER__price__END__ = 3 and r.event_name = 'it''s'"
+        " and r.__CDP_COLUMN__event_at__END__ >= __CDP_DAYS_AGO_7__"
         " group by r.profile_id having count(*) >= 2))"
     )

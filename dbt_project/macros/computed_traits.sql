@@ -16,14 +16,19 @@
 {%- endmacro %}
 
 {#- Every mark the compilers leave (core/segment_compiler.py, core/computed_traits.py),
-    filled in: the run's clock, event properties, the records of a source. A model that
-    calls this names `events` and `int_identity__records_resolved` in depends_on hints. -#}
+    filled in: the run's clock, event properties, columns, the records of a source. A
+    model that calls this names `events` and `int_identity__records_resolved` in
+    depends_on hints. -#}
 {% macro resolve_cdp_marks(sql) -%}
     {%- set state = namespace(sql=resolve_segment_cutoffs(sql)) -%}
     {%- for kind, name in modules.re.findall('__CDP_PROP_(TEXT|NUMBER)__([A-Za-z0-9_]+?)__END__', state.sql) | unique -%}
         {%- set text = adapter.dispatch('json_text', 'cdp')('r.properties', name) -%}
         {%- set value = text if kind == 'TEXT' else dbt.safe_cast(text, dbt.type_float()) -%}
         {%- set state.sql = state.sql.replace('__CDP_PROP_' ~ kind ~ '__' ~ name ~ '__END__', value) -%}
+    {%- endfor -%}
+    {#- a column name quoted for this engine: Spark reads "x" as a string, `x` as a column -#}
+    {%- for name in modules.re.findall('__CDP_COLUMN__([A-Za-z0-9_]+?)__END__', state.sql) | unique -%}
+        {%- set state.sql = state.sql.replace('__CDP_COLUMN__' ~ name ~ '__END__', adapter.quote(name)) -%}
     {%- endfor -%}
     {%- if '__CDP_EVENTS__' in state.sql -%}
         {%- set state.sql = state.sql.replace('__CDP_EVENTS__', '(select * from ' ~ ref('events') ~ ')') -%}
