@@ -4,7 +4,9 @@
 -- identifiers. Data landing late (an identifier seen earlier than the namer) leaves the
 -- id alone; a component going on as several profiles (a merge) keeps the id of the one
 -- seen first; a new profile is named after its identifier seen first (ties: strongest
--- type, then value). So an id changes only when profiles merge or split.
+-- type, then value). So an id changes only when profiles merge or split. An identifier
+-- with no time (only from sources without a timestamp) sorts after those seen at a time,
+-- on every engine: `nulls last` is DuckDB's default, and Spark sorts nulls first.
 -- component_key names the component (int_identity__components) the rules divided the
 -- node's profile out of (null when the profile is the whole component): the next
 -- incremental build resolves the whole component again when any of it changes, since
@@ -65,7 +67,7 @@ claims as (
             count(*) over (partition by last_profile_id, component_id) as held,
             row_number() over (
                 partition by last_profile_id, component_id
-                order by is_namer desc, first_seen_at, priority, identifier_type, identifier_value
+                order by is_namer desc, first_seen_at nulls last, priority, identifier_type, identifier_value
             ) as representative_rank
         from placed
         where last_profile_id is not null
@@ -109,7 +111,7 @@ anchors as (
             component_id,
             profile_id,
             row_number() over (
-                partition by component_id order by is_new, first_seen_at, priority, identifier_type, identifier_value
+                partition by component_id order by is_new, first_seen_at nulls last, priority, identifier_type, identifier_value
             ) as name_rank
         from named
     ) as ranked_names
