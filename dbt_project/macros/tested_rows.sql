@@ -16,7 +16,19 @@
 -#}
 
 {% macro tested_rows_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='tested_rows')) }}
+    {#- Spark's target has no database -#}
+    {%- set schema = adapter.dispatch('tested_rows_schema', 'cdp')() -%}
+    {{ return(api.Relation.create(database=target.get('database'), schema=schema, identifier='tested_rows')) }}
+{%- endmacro %}
+
+{% macro default__tested_rows_schema() -%}
+    {{ return(target.schema) }}
+{%- endmacro %}
+
+{#- Spark's target schema is cdp, the BI tables' (published whole): the marks go beside
+    the intermediate models. -#}
+{% macro spark__tested_rows_schema() -%}
+    {{ return(generate_schema_name('intermediate', none)) }}
 {%- endmacro %}
 
 {#- The project's version of dbt's macro: the test's own `where`, and the new-rows limit. -#}
@@ -89,10 +101,37 @@
 
 {#- Names come from the project's graph, never from data. -#}
 {% macro default__write_tested_rows(model_name, column, relation_name) -%}
+    {%- set marks = create_tested_rows('') -%}
+    {%- do run_query('delete from ' ~ marks ~ ' where ' ~ tested_rows_of(model_name, column)) -%}
+    {%- do insert_tested_rows(marks, model_name, column, relation_name) -%}
+{%- endmacro %}
+
+{#- Spark's Parquet tables cannot delete a row: the marks (a row per tested table) are
+    rewritten without it; Delta and Iceberg delete in place. -#}
+{% macro spark__write_tested_rows(model_name, column, relation_name) -%}
+    {%- set file_format = env_var('CDP_SPARK_FILE_FORMAT', 'parquet') -%}
+    {%- do adapter.create_schema(tested_rows_relation()) -%}
+    {%- set marks = create_tested_rows(' using ' ~ file_format) -%}
+    {%- if file_format in ('delta', 'iceberg', 'hudi') -%}
+        {%- do run_query('delete from ' ~ marks ~ ' where ' ~ tested_rows_of(model_name, column)) -%}
+    {%- else -%}
+        {%- do rewrite_without(marks, '(' ~ tested_rows_of(model_name, column) ~ ')') -%}
+    {%- endif -%}
+    {%- do insert_tested_rows(marks, model_name, column, relation_name) -%}
+{%- endmacro %}
+
+{% macro create_tested_rows(table_options) -%}
     {%- set marks = tested_rows_relation() -%}
     {%- do run_query('create table if not exists ' ~ marks ~ ' (model ' ~ dbt.type_string() ~ ', column_name '
-                     ~ dbt.type_string() ~ ', tested_through ' ~ dbt.type_timestamp() ~ ')') -%}
-    {%- do run_query('delete from ' ~ marks ~ " where model = '" ~ model_name ~ "' and column_name = '" ~ column ~ "'") -%}
+                     ~ dbt.type_string() ~ ', tested_through ' ~ dbt.type_timestamp() ~ ')' ~ table_options) -%}
+    {{ return(marks) }}
+{%- endmacro %}
+
+{% macro tested_rows_of(model_name, column) -%}
+    {{ return("model = '" ~ model_name ~ "' and column_name = '" ~ column ~ "'") }}
+{%- endmacro %}
+
+{% macro insert_tested_rows(marks, model_name, column, relation_name) -%}
     {%- do run_query('insert into ' ~ marks ~ " select '" ~ model_name ~ "', '" ~ column ~ "', max(" ~ column ~ ') from '
                      ~ relation_name) -%}
 {%- endmacro %}
