@@ -6,8 +6,11 @@ record of loaded files). DuckDB builds it with `dbt build` and publishes its BI 
 file, finds no new file, copies the raw tables into the lake, builds on the local Spark
 (dbt's `spark` target, `method: session`) and writes its Parquet BI copy, and from it the
 published DuckDB file. The copies must agree table by table: the profiles and their ids,
-identifiers, traits and revenue, segment members, rejected rows and the rest
-(quality/bi_copy_compare.py); the two DuckDB files hold the same tables and row counts.
+identifiers, traits and revenue, computed traits, segment members, rejected rows and the
+rest (quality/bi_copy_compare.py); the two DuckDB files hold the same tables and row counts.
+The config is the shipped cdp.yml with computed traits and `performed:` segments added,
+which read event properties from JSON and name source columns: SQL each engine spells
+its own way.
 
 Slow (Spark starts two JVMs and runs ~130 dbt nodes: 9 min at load average 10 on the
 2 shared cores, where DuckDB's half takes about one): marked `spark`, so
@@ -24,17 +27,40 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from activation.publish_parquet import LINK_NAME
 from core.settings import PUBLISHED_NAME
 from ingestion.sample_data import generate_landing
 from quality.bi_copy_compare import compare_copies
+from tests.conftest import shipped_config
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PEOPLE = 150
 
 pytestmark = pytest.mark.spark
+
+# every kind of compiled SQL once: event properties as text and as numbers, a typed column,
+# a record's time and key, a source without a timestamp; windows wider than the world's year
+COMPUTED_TRAITS = {
+    "ordered_total": {"source": "events", "event": "Order Completed", "aggregate": "sum", "of": "total"},
+    "last_order_id": {"source": "events", "event": "Order Completed", "aggregate": "last", "of": "order_id"},
+    "favourite_campaign": {"source": "email_events", "aggregate": "most_frequent", "of": "campaign_id"},
+    "store_spend": {"source": "pos_transactions", "aggregate": "sum", "of": "amount", "within_last_days": 400},
+    "first_store_visit_at": {"source": "pos_transactions", "aggregate": "min"},
+    "has_loyalty_card": {"source": "pos_loyalty_members", "aggregate": "exists"},
+}
+SEGMENTS = {
+    "repeat_buyers": {"description": "Ordered online twice or more, in store or by email click too.",
+                      "where": {"all": [
+                          {"performed": {"event": "Order Completed", "at_least": 2, "within_last_days": 400}},
+                          {"any": [{"trait": "store_spend", "op": ">", "value": 0},
+                                   {"performed": {"source": "email_events", "where": {"event": "click"}}}]}]}},
+    "card_holders_ordering_big": {"description": "Loyalty card holders with 200 or more ordered online.",
+                                  "where": {"all": [{"trait": "has_loyalty_card", "op": "=", "value": True},
+                                                    {"trait": "ordered_total", "op": ">=", "value": 200}]}},
+}
 
 
 def _run(args: list[str], env: dict[str, str]) -> None:
@@ -47,9 +73,13 @@ def published(tmp_path_factory) -> Path:
     """The folder holding each engine's published folder (duckdb/published, spark/published)."""
     root = tmp_path_factory.mktemp("engines")
     generate_landing(root / "landing", people_count=PEOPLE, seed=7)
+    config = shipped_config()
+    config["computed_traits"] = COMPUTED_TRAITS
+    config["segments"].update(SEGMENTS)
+    (root / "cdp.yml").write_text(yaml.safe_dump(config))
     duck = {
         **os.environ,
-        "CDP_CONFIG": str(REPO / "cdp.yml"),
+        "CDP_CONFIG": str(root / "cdp.yml"),
         "CDP_LANDING_DIR": str(root / "landing"),
         "CDP_WAREHOUSE": str(root / "duckdb" / "warehouse.duckdb"),
         "CDP_PUBLISHED_DIR": str(root / "duckdb" / "published"),
@@ -92,6 +122,17 @@ def test_every_table_has_the_same_rows_on_both_engines(copies):
     # a world with people, merges and rejects in it, not two empty copies agreeing
     assert rows["profiles"] > 50 and rows["profile_identifiers"] > rows["profiles"]
     assert rows["segment_memberships"] > 0 and rows["rejected_rows"] > 0
+
+
+def test_computed_traits_and_performed_segments_have_values_to_compare(published):
+    # both engines agree above; here, on something: traits with values, members in the new segments
+    with duckdb.connect(str(published / "duckdb" / "published" / PUBLISHED_NAME), read_only=True) as con:
+        filled = con.sql("select count(ordered_total), count(last_order_id), count(favourite_campaign), "
+                         "count(first_store_visit_at), count(*) filter (where has_loyalty_card), "
+                         "count(*) filter (where store_spend > 0) from cdp.profile_computed_traits").fetchall()[0]
+        members = dict(con.sql("select segment, count(*) from cdp.segment_memberships group by segment").fetchall())
+    assert all(count > 0 for count in filled), filled
+    assert members.get("repeat_buyers", 0) > 0 and members.get("card_holders_ordering_big", 0) > 0, members
 
 
 def test_both_engines_publish_a_duckdb_file_of_the_same_tables(published):
