@@ -83,9 +83,11 @@ observations as (
     select * from events_as_landed
 ),
 
--- each misspelt domain, for each type normalised as an email
+-- each misspelt domain, for each type normalised as an email; trimmed and lower-cased as
+-- core/normalize.py reads them, so a value typed in the CSV with a capital or a space
+-- corrects the same emails in both
 corrections as (
-    select t.identifier_type, d.typo_domain, d.domain
+    select t.identifier_type, lower(trim(d.typo_domain)) as typo_domain, lower(trim(d.domain)) as domain
     from identifier_types as t
     cross join {{ ref('email_domain_typos') }} as d
     where t.normalize = 'email'

@@ -6,7 +6,8 @@
 -- each of them has a full name on its records (or, with none there, in the local part of
 -- one of its emails: 'kate.roberts@') and all those names, and any on the weak
 -- group's own records, agree (confirmed): are one, but for a one-letter slip inside a word
--- (macros/names_agree.sql). When two or more have a name, all one, and
+-- (macros/names_agree.sql), and at least one of them was typed on a record: names from
+-- emails alone confirm no one ('ms.smith@' and 'mrs.smith@' are one slip apart). When two or more have a name, all one, and
 -- others none, it joins the named ones only. Otherwise (unconfirmed: a landline on Jon's
 -- contact and on Pia's loyalty card, which carries no name; a family computer one member
 -- logs in on and two others use with their email alone) it joins at most one group, its
@@ -93,7 +94,7 @@ record_names as (
 ),
 
 names_on_records as (
-    select distinct r.group_id, n.full_name
+    select distinct r.group_id, n.full_name, 1 as is_typed
     from group_records as r
     inner join record_names as n on n.source = r.source and n.record_key = r.record_key
     where n.full_name is not null
@@ -101,9 +102,11 @@ names_on_records as (
 
 -- A group with no name on its records is named by an email of its own whose local part
 -- is a first and a last name ('kate.roberts', 'kate_roberts85'): as good as a name typed
--- beside it. An initial ('kroberts', 'k.roberts') names no one: a housemate shares the
--- surname, and may share the initial.
-{%- set named_local_part = "'^([a-z]{2,})[._-]([a-z]{2,})[0-9]*$'" %}
+-- beside it. An initial ('kroberts', 'k.roberts', 'jo.silva') names no one: a housemate
+-- shares the surname, and may share the initial; nor does a title or a role word
+-- (seeds/email_role_words.csv: 'mrs.smith', 'customer.service'), which any couple or firm
+-- may share.
+{%- set named_local_part = "'^([a-z]{3,})[._-]([a-z]{2,})[0-9]*$'" %}
 email_local_parts as (
     select g.group_id, {{ dbt.split_part('n.identifier_value', "'@'", 1) }} as local_part
     from groups as g
@@ -113,13 +116,20 @@ email_local_parts as (
         and g.group_id not in (select group_id from names_on_records)
 ),
 
-names_in_emails as (
-    select distinct
+local_part_words as (
+    select
         group_id,
-        regexp_extract(local_part, {{ named_local_part }}, 1) || ' '
-            || regexp_extract(local_part, {{ named_local_part }}, 2) as full_name
+        regexp_extract(local_part, {{ named_local_part }}, 1) as first_word,
+        regexp_extract(local_part, {{ named_local_part }}, 2) as last_word
     from email_local_parts
     where {{ regexp_matches('local_part', named_local_part) }}
+),
+
+names_in_emails as (
+    select distinct w.group_id, w.first_word || ' ' || w.last_word as full_name, 0 as is_typed
+    from local_part_words as w
+    left join {{ ref('email_role_words') }} as r on lower(trim(r.word)) in (w.first_word, w.last_word)
+    where r.word is null
 ),
 
 group_names as (
@@ -170,19 +180,28 @@ sides as (
     left join were_with as w on w.weak_group_id = b.weak_group_id and w.group_id = b.group_id
 ),
 
--- the full names on the groups beside a weak group and on its own records
+-- the full names on the groups beside a weak group and on its own records, and whether
+-- any record typed it
 names_beside as (
-    select s.weak_group_id, n.full_name
-    from sides as s
-    inner join group_names as n on n.group_id = s.group_id
-    union
-    select b.weak_group_id, n.full_name
-    from bridging as b
-    inner join group_names as n on n.group_id = b.weak_group_id
+    select weak_group_id, full_name, max(is_typed) as is_typed
+    from (
+        select s.weak_group_id, n.full_name, n.is_typed
+        from sides as s
+        inner join group_names as n on n.group_id = s.group_id
+        union all
+        select b.weak_group_id, n.full_name, n.is_typed
+        from bridging as b
+        inner join group_names as n on n.group_id = b.weak_group_id
+    ) as seen
+    group by weak_group_id, full_name
 ),
 
+-- a name from an email agrees only with one typed on a record, never with another from an
+-- email: with none typed, the names seen confirm no one
 name_counts as (
-    select weak_group_id, count(*) as names from names_beside group by weak_group_id
+    select weak_group_id, count(*) as names, max(is_typed) as any_typed
+    from names_beside
+    group by weak_group_id
 ),
 
 -- weak groups seen with two names that do not agree (a slip of one letter agrees); more
@@ -201,7 +220,8 @@ names_apart as (
 names_seen as (
     select
         c.weak_group_id,
-        case when x.weak_group_id is null then 1 else c.names end as distinct_names
+        case when x.weak_group_id is null then 1 else c.names end as distinct_names,
+        1 - c.any_typed as emails_alone
     from name_counts as c
     left join names_apart as x on x.weak_group_id = c.weak_group_id
 ),
@@ -219,7 +239,8 @@ verdicts as (
         -- the group it was with is one of them, that says why (the same in any build)
         max(s.was_with * s.has_account) as was_with_account,
         max(case when s.names > 0 then s.was_with else 0 end) as was_with_name,
-        coalesce(max(n.distinct_names), 0) as distinct_names
+        coalesce(max(n.distinct_names), 0) as distinct_names,
+        coalesce(max(n.emails_alone), 0) as emails_alone
     from sides as s
     left join names_seen as n on n.weak_group_id = s.weak_group_id
     group by s.weak_group_id
@@ -228,19 +249,19 @@ verdicts as (
 judged as (
     select
         v.*,
-        v.unnamed = 0 and v.distinct_names = 1 as confirmed,
-        -- two or more groups with a name, one name on all: those are one person
-        v.named > 1 and v.distinct_names = 1 as named_agree,
+        v.unnamed = 0 and v.distinct_names = 1 and v.emails_alone = 0 as confirmed,
+        -- two or more groups with a name, one name on all, one of them typed: those are one person
+        v.named > 1 and v.distinct_names = 1 and v.emails_alone = 0 as named_agree,
         case
             when v.reviewed > 0 then 'reviewed'
-            when v.named > 1 and v.distinct_names = 1 then null
+            when v.named > 1 and v.distinct_names = 1 and v.emails_alone = 0 then null
             when v.was_with = 1 then 'was_with'
             when v.accounts = 1 then 'account'
             when v.accounts = 0 and v.named = 1 then 'name'
         end as home,
         case
             when v.reviewed > 0 then 'reviewed'
-            when v.named > 1 and v.distinct_names = 1 then null
+            when v.named > 1 and v.distinct_names = 1 and v.emails_alone = 0 then null
             when v.was_with = 1 and not (v.accounts = 1 and v.was_with_account = 1)
                 and not (v.accounts = 0 and v.named = 1 and v.was_with_name = 1) then 'was_with'
             when v.accounts = 1 then 'account'
@@ -265,6 +286,8 @@ bridged as (
             || case when j.confirmed then ', and one full name is seen on each'
                else
                     case when j.distinct_names > 1 then ' seen with ' || cast(j.distinct_names as {{ dbt.type_string() }}) || ' different full names' else '' end
+                    || case when j.emails_alone = 1 and j.distinct_names = 1 and j.named > 1
+                        then ', named by their emails alone, which confirm no one' else '' end
                     || case when j.unnamed > 0 then ', ' || cast(j.unnamed as {{ dbt.type_string() }}) || ' of them with no name to confirm it' else '' end
                     || case when j.named_agree then '; joins the ' || cast(j.named as {{ dbt.type_string() }})
                         || ' with a name, one full name on each, and no other' else '' end
