@@ -30,8 +30,9 @@ PROPERTY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
 SEGMENT_TYPES = {"integer": "bigint", "double": "double", "boolean": "boolean", "timestamp": "timestamp", "string": "varchar"}
 # what a profile with no matching record has
 EMPTY_VALUES = {"count": "0", "distinct_count": "0", "exists": "false"}
-# a column name dbt can find in its mark: landed columns are letters, digits, underscores
-COLUMN_PATTERN = re.compile(r"^(?!.*__END__)[A-Za-z_][A-Za-z0-9_]*$")
+# a column name dbt can find in its mark: letters, digits and single underscores (a `__`
+# could end the mark early: `a__END_`)
+COLUMN_PATTERN = re.compile(r"^(?!.*__)[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class ComputedTraitError(SegmentError):
@@ -173,7 +174,7 @@ def _field(name: str, shape: RecordsShape, where: str, numeric: bool = False) ->
 def column_of(name: str, where: str) -> str:
     """A column of the records `r`, left as a mark for dbt to quote for its engine."""
     if not COLUMN_PATTERN.match(name):
-        raise ComputedTraitError(f"{where}: column {name!r} is not a landed column name (letters, digits, underscores)")
+        raise ComputedTraitError(f"{where}: column {name!r} is not a landed column name (letters, digits, single underscores)")
     return f"r.__CDP_COLUMN__{name}__END__"
 
 

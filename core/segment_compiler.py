@@ -76,7 +76,7 @@ def literal_of(value: Any, data_type: str, where: str) -> str:
     return portable_literal(str(value))
 
 
-def _condition(node: dict, where: str, columns: dict[str, str]) -> str:
+def _condition(node: dict, where: str, columns: Columns) -> str:
     unknown = set(node) - {"trait", "op", "value"}
     if unknown:
         raise SegmentError(f"{where}: unknown key {sorted(unknown)[0]!r}")
@@ -85,8 +85,7 @@ def _condition(node: dict, where: str, columns: dict[str, str]) -> str:
         raise SegmentError(f"{where}.trait: unknown trait {trait!r} (profiles and computed traits have: {', '.join(sorted(columns))})")
     if op not in OPERATORS:
         raise SegmentError(f"{where}.op: unknown operator {op!r} (use one of: {', '.join(OPERATORS)})")
-    data_type = columns[trait]
-    column = trait  # a declared column of cdp.profiles: a plain lowercase name
+    column, data_type = columns[trait]
     if op == "is_null":
         return f"{column} is null"
     if op == "not_null":
@@ -113,10 +112,17 @@ def compile_where(node: Any, where: str, computed: dict[str, str] | None = None,
     """SQL for a condition tree: {all: [...]}, {any: [...]}, {not: ...} or a condition, over
     the columns of cdp.profiles and the `computed` traits (name -> type, as profiles types).
     `performed` compiles a condition on behaviour ({performed: {...}}, where it says)."""
-    return _compile(node, where, {**profile_columns(), **(computed or {})}, performed)
+    columns = {name: (name, data_type) for name, data_type in profile_columns().items()}
+    # a computed trait's name is the user's (`order` is a keyword): dbt quotes it for its engine
+    columns.update({name: (f"__CDP_COLUMN__{name}__END__", data_type) for name, data_type in (computed or {}).items()})
+    return _compile(node, where, columns, performed)
 
 
-def _compile(node: Any, where: str, columns: dict[str, str], performed: Performed | None) -> str:
+# trait -> (its column in SQL, its type)
+Columns = dict[str, tuple[str, str]]
+
+
+def _compile(node: Any, where: str, columns: Columns, performed: Performed | None) -> str:
     if not isinstance(node, dict):
         raise SegmentError(f"{where}: expected a condition or all/any/not")
     for joiner in ("all", "any"):

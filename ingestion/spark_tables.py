@@ -19,12 +19,12 @@ import shutil
 import sys
 from pathlib import Path
 
-import duckdb
 from pyspark.sql import SparkSession
 
 from core.settings import load_settings
 from core.spark_session import spark_session
 from core.sql import literal, quote
+from core.warehouse_lock import DEFAULT_LOCK_WAIT_SECONDS, connect
 
 RAW_SCHEMA = "raw"
 
@@ -70,11 +70,12 @@ def register_raw_tables(spark: SparkSession, raw_dir: Path) -> list[str]:
     return changed
 
 
-def copy_raw_tables(warehouse: Path, raw_dir: Path) -> list[str]:
+def copy_raw_tables(warehouse: Path, raw_dir: Path, lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> list[str]:
     """Every `raw` table of a DuckDB warehouse (landed by ingestion/pipeline.py, with its
     rejects and its record of loaded files) as one Parquet file under `raw_dir/<table>/`,
     timestamps as UTC instants, as dlt writes them. Replaces what an earlier copy wrote."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    # the project's connection: the settings' memory limit, and a wait while a writer holds the file
+    with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="raw tables to the lake") as con:
         names = [row[0] for row in con.sql(
             f"select table_name from duckdb_tables() where schema_name = {literal(RAW_SCHEMA)} order by 1").fetchall()]
         for name in names:
@@ -91,7 +92,7 @@ def main() -> int:
     JVM at a time and dbt's Spark starts its own."""
     settings = load_settings()
     raw_dir = settings.lake_dir / "raw"
-    names = copy_raw_tables(settings.warehouse, raw_dir)
+    names = copy_raw_tables(settings.warehouse, raw_dir, settings.lock_wait_seconds)
     registered = register_raw_tables(spark_session(settings, "cdp-raw-tables"), raw_dir)
     print(f"{len(names)} raw tables copied to {raw_dir}; {len(registered)} named in Spark again")
     return 0

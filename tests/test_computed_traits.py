@@ -64,6 +64,8 @@ COMPUTED_TRAITS = {
     "average_rating": {"source": "reviews", "aggregate": "avg", "of": "rating"},
     "last_reviewed_product": {"source": "reviews", "aggregate": "last", "of": "product"},
     "has_reviewed": {"source": "reviews", "aggregate": "exists"},
+    # a keyword: quoted for the engine wherever it is a column
+    "order": {"source": "events", "event": "Order Completed", "aggregate": "count"},
 }
 
 SEGMENTS = {
@@ -81,6 +83,7 @@ SEGMENTS = {
         ]}},
     "five_star_reviewers": {"description": "Gave a five-star review.",
                             "where": {"performed": {"source": "reviews", "where": {"rating": 5}}}},
+    "buyers": {"description": "Ordered.", "where": {"trait": "order", "op": ">", "value": 0}},
 }
 
 
@@ -114,7 +117,7 @@ def workspace(tmp_path_factory):
 
 def trait(workspace, name: str) -> dict:
     return dict(workspace.query(
-        f"select p.email, t.{name} from cdp.profile_computed_traits t join cdp.profiles p using (profile_id) "
+        f'select p.email, t."{name}" from cdp.profile_computed_traits t join cdp.profiles p using (profile_id) '
         "where p.email is not null"
     ))
 
@@ -162,6 +165,8 @@ def members(workspace) -> dict[str, str]:
 def test_segments_over_computed_traits_hold_the_hand_counted_members(workspace):
     found = members(workspace)
     assert (found["shoe_shoppers"], found["store_one_regulars"]) == ("ann@mail.org,dee@mail.org", "ann@mail.org")
+    assert trait(workspace, "order") == {"ann@mail.org": 0, "bo@mail.org": 0, "cy@mail.org": 0, "dee@mail.org": 1}
+    assert found["buyers"] == "dee@mail.org"
 
 
 def test_event_conditions_count_matching_events_in_their_window(workspace):

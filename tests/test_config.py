@@ -110,6 +110,10 @@ def test_a_computed_trait_names_its_columns_for_the_engine_to_quote():
     odd = SHOP.replace("columns: {total: double}", "columns: {'total $': double}")
     with pytest.raises(ConfigError, match=r"computed_traits\.t\.of: column 'total \$' is not a landed column name"):
         parse_config(odd + IDENTITY + "computed_traits:\n  t: {source: shop, aggregate: sum, of: 'total $'}\n")
+    # a `__` could end the mark early (`a__END_`): dbt would quote the wrong name
+    marked = SHOP.replace("columns: {total: double}", "columns: {a__END_: double}")
+    with pytest.raises(ConfigError, match=r"computed_traits\.t\.of: column 'a__END_' is not a landed column name"):
+        parse_config(marked + IDENTITY + "computed_traits:\n  t: {source: shop, aggregate: sum, of: a__END_}\n")
 
 
 def test_a_segment_on_a_computed_trait_is_checked_against_its_type():

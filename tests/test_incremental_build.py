@@ -254,7 +254,8 @@ def copy_event(workspace: Workspace, loaded_at: str) -> None:
 def test_a_days_tests_of_kept_events_read_the_new_rows_and_the_kept_rows_they_repeat(tmp_path):
     """On a day, the events' tests read the rows landed since they last passed, and
     `unique` the kept rows sharing their ids too; a failure keeps the mark where it was;
-    a build rebuilding the events reads them all (macros/tested_rows.sql)."""
+    a build rebuilding the events reads them all, and drops the mark, so that the builds
+    after it read them all until they pass (macros/tested_rows.sql)."""
     workspace = built_world(tmp_path / "world", people=60, seed=12)
     mark = workspace.scalar(TESTED_THROUGH)
     assert mark == workspace.scalar("select max(loaded_at) from cdp.events")
@@ -271,3 +272,14 @@ def test_a_days_tests_of_kept_events_read_the_new_rows_and_the_kept_rows_they_re
     assert workspace.cdp(*test_events).returncode == 0
     full = workspace.cdp(*test_events, CDP_DBT_FULL_REFRESH="model.cdp.events")
     assert full.returncode != 0 and "unique_events_message_id" in full.stdout, full.stdout[-3000:]
+
+    # a rebuild drops the mark: its rows, here with the old repeat, failing their tests,
+    # every later build tests them all until they pass
+    rebuilt = workspace.cdp("dbt", "run", "--select", "events", "--full-refresh")
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
+    assert workspace.query(TESTED_THROUGH) == []
+    copy_event(workspace, "2000-01-01")
+    for _day in range(2):
+        failed = workspace.cdp(*test_events)
+        assert failed.returncode != 0 and "unique_events_message_id" in failed.stdout, failed.stdout[-3000:]
+        assert workspace.query(TESTED_THROUGH) == []

@@ -25,6 +25,13 @@ def test_conditions_combine_with_all_any_and_not():
     assert sql == """((order_count > 0) and ((lifecycle_stage in ('customer', 'lead')) or not ((email is null))))"""
 
 
+def test_a_computed_trait_is_a_column_for_dbt_to_quote():
+    # its name is the user's, a keyword perhaps (`order`); profiles' columns are plain names
+    sql = compile_where({"all": [{"trait": "order", "op": ">", "value": 0}, {"trait": "email", "op": "not_null"}]},
+                        "w", {"order": "bigint"})
+    assert sql == "((__CDP_COLUMN__order__END__ > 0) and (email is not null))"
+
+
 def test_an_unknown_trait_is_named_at_load():
     with pytest.raises(ConfigError, match=r"segments\.big\.where\.trait: unknown trait 'lifetime_valu'"):
         config_with("  big: {description: x, where: {trait: lifetime_valu, op: '>', value: 1}}\n")

@@ -12,7 +12,10 @@
     The mark (`tested_rows`, one row per table: the column's largest value when its tests
     last passed) moves only at the end of a build in which every such test of the table
     ran and passed (on-run-end, `record_tested_rows`); a failed build leaves it, and the
-    next build tests again everything since.
+    next build tests again everything since. A build of the table that rebuilds it whole
+    drops its mark first (`forget_tested_rows`, a pre-hook of the marts): should its tests
+    fail, the next build still tests every row, not just those past a mark the rebuilt
+    rows never passed.
 -#}
 
 {% macro tested_rows_relation() -%}
@@ -99,25 +102,50 @@
     {{ return('') }}
 {%- endmacro %}
 
+{#- pre-hook: a model built whole (not is_incremental(): a full refresh, a changed
+    model, its table missing) whose tests read new rows loses its marks before it is
+    built. Returns no statement. -#}
+{% macro forget_tested_rows() -%}
+    {%- if execute and not is_incremental() -%}
+        {%- set tested = [] -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'test' and node.attached_node == model.unique_id
+                                                and (node.config.meta or {}).get('new_rows_by') -%}
+            {%- do tested.append(node) -%}
+        {%- endfor -%}
+        {%- set marks = tested_rows_relation() -%}
+        {%- if tested and load_relation(marks) is not none -%}
+            {%- do adapter.dispatch('delete_tested_rows', 'cdp')(marks, "model = '" ~ model.name ~ "'") -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return('') }}
+{%- endmacro %}
+
 {#- Names come from the project's graph, never from data. -#}
 {% macro default__write_tested_rows(model_name, column, relation_name) -%}
     {%- set marks = create_tested_rows('') -%}
-    {%- do run_query('delete from ' ~ marks ~ ' where ' ~ tested_rows_of(model_name, column)) -%}
+    {%- do default__delete_tested_rows(marks, tested_rows_of(model_name, column)) -%}
     {%- do insert_tested_rows(marks, model_name, column, relation_name) -%}
+{%- endmacro %}
+
+{% macro spark__write_tested_rows(model_name, column, relation_name) -%}
+    {%- do adapter.create_schema(tested_rows_relation()) -%}
+    {%- set marks = create_tested_rows(' using ' ~ env_var('CDP_SPARK_FILE_FORMAT', 'parquet')) -%}
+    {%- do spark__delete_tested_rows(marks, tested_rows_of(model_name, column)) -%}
+    {%- do insert_tested_rows(marks, model_name, column, relation_name) -%}
+{%- endmacro %}
+
+{% macro default__delete_tested_rows(marks, condition) -%}
+    {%- do run_query('delete from ' ~ marks ~ ' where ' ~ condition) -%}
 {%- endmacro %}
 
 {#- Spark's Parquet tables cannot delete a row: the marks (a row per tested table) are
     rewritten without it; Delta and Iceberg delete in place. -#}
-{% macro spark__write_tested_rows(model_name, column, relation_name) -%}
-    {%- set file_format = env_var('CDP_SPARK_FILE_FORMAT', 'parquet') -%}
-    {%- do adapter.create_schema(tested_rows_relation()) -%}
-    {%- set marks = create_tested_rows(' using ' ~ file_format) -%}
-    {%- if file_format in ('delta', 'iceberg', 'hudi') -%}
-        {%- do run_query('delete from ' ~ marks ~ ' where ' ~ tested_rows_of(model_name, column)) -%}
+{% macro spark__delete_tested_rows(marks, condition) -%}
+    {%- if env_var('CDP_SPARK_FILE_FORMAT', 'parquet') in ('delta', 'iceberg', 'hudi') -%}
+        {%- do default__delete_tested_rows(marks, condition) -%}
     {%- else -%}
-        {%- do rewrite_without(marks, '(' ~ tested_rows_of(model_name, column) ~ ')') -%}
+        {%- do rewrite_without(marks, '(' ~ condition ~ ')') -%}
     {%- endif -%}
-    {%- do insert_tested_rows(marks, model_name, column, relation_name) -%}
 {%- endmacro %}
 
 {% macro create_tested_rows(table_options) -%}

@@ -2,6 +2,7 @@
 -- the select core/computed_traits.py compiled, left joined on the profiles; a profile
 -- with no matching record has 0 for a count, false for exists, null otherwise. Its
 -- columns follow cdp.yml, so no contract pins them; windows move with the run's clock.
+-- A trait's name is quoted for the engine: `order` is a keyword.
 {{ config(contract={'enforced': false}, tags=['moves_with_clock']) }}
 
 -- depends_on: {{ ref('stg_cdp__computed_trait_definitions') }}
@@ -26,7 +27,7 @@ final as (
         cast(
             {%- if empty_value is not none %} coalesce(trait_{{ loop.index }}.value, {{ empty_value }})
             {%- else %} trait_{{ loop.index }}.value{% endif %} as {{ computed_trait_type(data_type) }}
-        ) as {{ name }}
+        ) as {{ adapter.quote(name) }}
         {%- endfor %}
     from profiles as p
     {%- for name, data_type, empty_value, sql in traits %}
