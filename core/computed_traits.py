@@ -23,6 +23,7 @@ from typing import Any
 
 from core.segment_compiler import CUTOFF_MARK, SegmentError, literal_of
 
+CALL_TYPES = ("identify", "track", "page", "screen", "group", "alias")  # Segment's call types
 AGGREGATES = ("count", "sum", "min", "max", "avg", "first", "last", "most_frequent", "distinct_count", "exists")
 # a property name becomes part of a JSON path: letters, digits and single underscores
 PROPERTY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
@@ -138,6 +139,8 @@ def compile_performed(node: Any, shape: RecordsShape, where: str) -> str:
     for key in ("event", "type"):
         if node.get(key) is not None and (not shape.is_events or not isinstance(node[key], str)):
             raise ComputedTraitError(f"{where}.{key}: a name, for a segment-format source")
+    if node.get("type") is not None and node["type"] not in CALL_TYPES:
+        raise ComputedTraitError(f"{where}.type: one of {', '.join(CALL_TYPES)}, got {node['type']!r}")
     if days is not None and shape.time is None:
         raise ComputedTraitError(f"{where}: source {shape.source!r} has no timestamp, so it has no window")
     condition = _matching(filters, node.get("event"), node.get("type"), days, shape, where)

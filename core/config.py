@@ -16,7 +16,7 @@ import phonenumbers
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.computed_traits import AGGREGATES, SEGMENT_TYPES, CompiledTrait, RecordsShape, compile_performed, compile_trait
+from core.computed_traits import AGGREGATES, CALL_TYPES, SEGMENT_TYPES, CompiledTrait, RecordsShape, compile_performed, compile_trait
 from core.marts import profile_columns, row_columns
 from core.normalize import correct_email_domain, normalize
 from core.segment_compiler import Performed, SegmentError, compile_where, sql_segment_names
@@ -240,7 +240,7 @@ class ComputedTraitConfig(_Strict):
     description: str = ""
     source: str = Field(description="a source in sources; a segment-format one reads its events")
     event: str | None = Field(default=None, description="segment sources: the event name (track calls' `event`)")
-    type: Literal["identify", "track", "page", "screen", "group", "alias"] | None = Field(
+    type: Literal[CALL_TYPES] | None = Field(
         default=None, description="segment sources: the call type")
     where: dict[str, Any] = Field(default_factory=dict, description="column or event property -> value or list of values")
     within_last_days: int | None = Field(default=None, ge=1, description="only records of the last n days (run's clock)")

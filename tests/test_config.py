@@ -129,6 +129,7 @@ def test_a_segment_on_a_computed_trait_is_checked_against_its_type():
     ("{performed: {event: Viewed, at_least: 0}}", r"segments\.s\.where\.performed\.at_least: takes a whole number"),
     ("{performed: {event: Viewed, within_last_days: soon}}", r"segments\.s\.where\.performed\.within_last_days"),
     ("{performed: {event: Viewed, times: 3}}", r"segments\.s\.where\.performed: unknown key 'times'"),
+    ("{performed: {type: trak}}", r"segments\.s\.where\.performed\.type: one of identify, track, page"),
     ("{performed: {source: shop, within_last_days: 3}}", r"segments\.s\.where\.performed: source 'shop' has no timestamp"),
     ("{performed: {source: shop, event: Viewed}}", r"segments\.s\.where\.performed\.event: a name, for a segment-format"),
     ("{performed: {event: Viewed}, trait: x}", r"segments\.s\.where\.performed: takes one mapping and nothing beside it"),
