@@ -1,5 +1,6 @@
 {#- Members of every declarative segment: one select per definition, unioned, over the
-    profiles and their computed traits (joined by profile_id; their names never clash).
+    profiles, and their computed traits (joined by profile_id; their names never clash) only
+    for a predicate that names one (the compiler marks computed traits' columns).
     Predicates were compiled from cdp.yml by core/segment_compiler.py, which quotes every value;
     relative windows arrive as marks and are resolved here against the run's start. -#}
 {% macro segment_members(definitions, profiles, computed_traits) -%}
@@ -9,7 +10,8 @@
     {%- else -%}
         {%- for row in rows %}
     select '{{ row[0] }}' as segment, profile_id
-    from {{ profiles }} inner join {{ computed_traits }} using (profile_id)
+    from {{ profiles }}
+            {%- if '__CDP_COLUMN__' in row[1] %} inner join {{ computed_traits }} using (profile_id){% endif %}
     where {{ resolve_cdp_marks(row[1]) }}
             {%- if not loop.last %}
     union all
