@@ -5,7 +5,7 @@ On DuckDB that is the publish step (activation/publish.py: the DuckDB file and t
 Parquet copy, from the warehouse). On Spark, Spark's own writer puts each table of the
 `cdp` schema into the new version folder of activation/publish_parquet.py (no rows pass
 through Python), and the DuckDB file is made from that copy; in a process of its own,
-as the local metastore admits one JVM at a time (orchestration/spark_run.py).
+as the local metastore admits one JVM at a time (orchestration/spark_steps.py).
 """
 
 from __future__ import annotations
@@ -22,15 +22,20 @@ from core.settings import Settings, load_settings
 from core.spark_session import spark_session
 
 
+# the work tables of a kept table's rewrite (macros/engines/kept_table_leftovers.sql): only
+# a killed run leaves one, and it is not a table BI reads
+WORK_TABLE_MARK = "__cdp_"
+
+
 def spark_tables(spark: SparkSession) -> list[str]:
     return sorted(row.tableName for row in spark.sql(f"show tables in {PUBLISHED_SCHEMA}").collect()
-                  if not row.isTemporary)
+                  if not row.isTemporary and WORK_TABLE_MARK not in row.tableName)
 
 
-def spark_writer(spark: SparkSession, tables: list[str]) -> TableWriter:
+def spark_writer(spark: SparkSession, tables: list[str], schema: str = PUBLISHED_SCHEMA) -> TableWriter:
     def write(folder: Path) -> None:
         for table in tables:
-            frame = spark.table(f"{PUBLISHED_SCHEMA}.`{table}`")
+            frame = spark.table(f"{schema}.`{table}`")
             # the models' timestamps are UTC; written without a zone, as DuckDB's are
             frame = frame.select(*[
                 frame[field.name].cast("timestamp_ntz").alias(field.name) if field.dataType.typeName() == "timestamp"

@@ -8,7 +8,8 @@
     cdp serve  Segment's tracking API into the landing folder, and the profile API (server/)
 
 Both run the Dagster job `cdp_full_run` (the asset graph `dagster dev` shows) on the
-Dagster instance in DAGSTER_HOME, so their runs appear in the UI. Exit status: 0 when
+Dagster instance in DAGSTER_HOME, so their runs appear in the UI, on either engine
+(CDP_ENGINE=spark: orchestration/spark_steps.py). Exit status: 0 when
 every asset and blocking check succeeded, 1 when one failed, 2 for a usage or
 configuration error.
 """
@@ -30,7 +31,6 @@ from typing import NoReturn
 import duckdb
 from dagster import DagsterInstance
 
-from activation.publish_parquet import LINK_NAME
 from cdp.explain import explain
 from cdp.forget import forget_command, forget_usage_error, unsuppress_command
 from core.config import ConfigError, load_config
@@ -39,7 +39,6 @@ from core.settings import Settings, SettingsError, export_settings, load_setting
 from core.warehouse_lock import connect
 from ingestion.sample_data import generate_landing
 from orchestration.dbt.build_plan import FULL_REFRESH_TAG
-from orchestration.spark_run import SparkRunError, spark_run
 from orchestration.stale_runs import clear_stale_runs, process_tags
 from server.serve import serve
 
@@ -97,14 +96,7 @@ def report_failures(result) -> None:
 
 
 def print_summary(settings: Settings) -> None:
-    if settings.engine == "spark":  # what Spark built, read from its Parquet BI copy
-        copy = settings.published_dir / LINK_NAME
-        with duckdb.connect() as con:
-            print(f"\nParquet BI copy: {copy}")
-            for table in SUMMARY_TABLES:
-                count = con.sql("select count(*) from read_parquet(?)", params=[f"{copy / table}/*.parquet"]).fetchall()[0][0]
-                print(f"  cdp.{table:<22} {count:>10,} rows")
-        return
+    # on Spark `cdp.*` in the warehouse are views over Spark's tables (core/lake_views.py)
     with connect(settings.warehouse, read_only=True, wait_seconds=settings.lock_wait_seconds) as con:
         print(f"\nwarehouse: {settings.warehouse}")
         for table in SUMMARY_TABLES:
@@ -125,14 +117,7 @@ def run(settings: Settings, trigger: str, full_refresh: bool = False) -> int:
     started = time.monotonic()
     written = [settings.dagster_home, settings.warehouse, settings.dlt_pipelines_dir]
     try:
-        if settings.engine == "spark":
-            spark_run(settings, full_refresh)
-            ok = True
-        else:
-            ok = materialize_all(settings, trigger, full_refresh)
-    except SparkRunError as error:
-        print(f"FAILED: {error}", file=sys.stderr)
-        ok = False
+        ok = materialize_all(settings, trigger, full_refresh)
     except Exception as error:
         full = full_path(error, written)
         if full is None:
@@ -233,6 +218,11 @@ def main(argv: list[str] | None = None) -> int:
         return explain_command(settings, config, args.identifier_type, args.value)
     if args.command == "serve":
         return serve(settings, config, args.host, args.port)
+    if args.command == "forget" and settings.engine == "spark":
+        print("cdp: cdp forget is not built on Spark: it would erase the person from the DuckDB landing buffer "
+              "but not from Spark's tables and the lake (docs/spark.md). Nothing was recorded; carry the request "
+              "out with CDP_ENGINE=duckdb.", file=sys.stderr)
+        return 2
     if args.command == "forget":
         def run_job(name: str) -> bool:
             return materialize_all(settings, "cdp forget", job_name=name)

@@ -298,7 +298,16 @@ class ServerConfig(_Strict):
 
 
 class CdpConfig(_Strict):
+    # Which engine builds (docs/spark.md); core/settings.py reads it before this file is
+    # parsed, and CDP_ENGINE overrides it. Declared here so the key is known and checked.
+    engine: Literal["duckdb", "spark"] | None = None
     sources: dict[str, SourceConfig]
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _engine_as_settings_read_it(cls, value: object) -> object:
+        # `Spark` as CDP_ENGINE=Spark is: core/settings.py strips and lower-cases it too
+        return value.strip().lower() if isinstance(value, str) else value
     identity: IdentityConfig
     segments: dict[str, SegmentConfig] = Field(default_factory=dict)
     computed_traits: dict[str, ComputedTraitConfig] = Field(default_factory=dict)

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from core.memory import DEFAULT_MEMORY_LIMIT, default_temp_dir, memory_limit_error
 from core.warehouse_lock import DEFAULT_LOCK_WAIT_SECONDS
 
@@ -34,7 +36,7 @@ class Settings:
     dagster_home: Path = None  # type: ignore[assignment]
     schedule_hour: int = 3
     schedule_timezone: str = "UTC"
-    # The engine dbt builds on (CDP_ENGINE): `duckdb`, the embedded default, or `spark`
+    # The engine dbt builds on (CDP_ENGINE, else cdp.yml's `engine:`): `duckdb`, the embedded default, or `spark`
     # (dbt's target of that name; docs/spark.md). Spark's raw tables and managed tables
     # live in the lake folder, its catalog in a local Derby metastore.
     engine: str = "duckdb"
@@ -136,17 +138,41 @@ def _memory_limit(value: str) -> str:
     return value.strip()
 
 
+def _config_engine(config_path: Path) -> str | None:
+    """cdp.yml's `engine:`, or None when it has none. Read here, not through core.config,
+    because the engine decides where everything else lives and Settings come first; a
+    file that is missing or not YAML is left for load_config to report."""
+    try:
+        raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    value = raw.get("engine") if isinstance(raw, dict) else None
+    if value is None:
+        return None
+    engine = str(value).strip().lower()
+    if engine not in ENGINES:
+        raise SettingsError(f"{config_path}: engine: {value!r} is not one of {', '.join(ENGINES)}")
+    return engine
+
+
+def _engine(environ: Mapping[str, str], config_path: Path) -> str:
+    """CDP_ENGINE if set (it wins, so one run can try the other engine), else cdp.yml's
+    `engine:`, else duckdb."""
+    return environ.get("CDP_ENGINE", "").strip().lower() or _config_engine(config_path) or "duckdb"
+
+
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    config_path = Path(environ.get("CDP_CONFIG", "cdp.yml")).absolute()
     return Settings(
         warehouse=Path(environ.get("CDP_WAREHOUSE", "data/warehouse.duckdb")).absolute(),
         landing_dir=Path(environ.get("CDP_LANDING_DIR", "data/landing")).absolute(),
-        config_path=Path(environ.get("CDP_CONFIG", "cdp.yml")).absolute(),
+        config_path=config_path,
         export_dir=_folder(environ, "CDP_EXPORT_DIR"),
         published_dir=_folder(environ, "CDP_PUBLISHED_DIR"),
         dagster_home=_folder(environ, "DAGSTER_HOME"),
         schedule_hour=_hour(environ.get("CDP_SCHEDULE_HOUR", "3")),
         schedule_timezone=environ.get("CDP_SCHEDULE_TIMEZONE", "UTC"),
-        engine=environ.get("CDP_ENGINE", "duckdb").strip().lower() or "duckdb",
+        engine=_engine(environ, config_path),
         lake_dir=_folder(environ, "CDP_LAKE_DIR"),
         spark_metastore=_folder(environ, "CDP_SPARK_METASTORE"),
         dbt_target=environ.get("CDP_DBT_TARGET") or None,

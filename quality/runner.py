@@ -87,7 +87,10 @@ def _batch_definition(name: str):
 def table_exists(warehouse: Path, schema: str, table: str, lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> bool:
     with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="quality check") as con:
         return con.sql(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", params=[schema, table]
+            # a view too: on Spark, `cdp.*` are views over Spark's tables (core/lake_views.py)
+            "select count(*) from (select schema_name, table_name from duckdb_tables() "
+            "union all select schema_name, view_name from duckdb_views()) where schema_name = ? and table_name = ?",
+            params=[schema, table],
         ).fetchall()[0][0] > 0
 
 

@@ -1,4 +1,5 @@
 """Every dbt model as an asset, grouped by folder; every dbt test as an asset check.
+On Spark the same, with the Spark steps around dbt (orchestration/spark_steps.py).
 
 The asset gathers the facts about its inputs (build_inputs), lets build_plan decide what
 to build, runs dbt, and after a build of the whole project records it. dbt's events are
@@ -12,7 +13,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from graphlib import TopologicalSorter
 
 import dagster as dg
@@ -34,6 +35,7 @@ from orchestration.dbt.targets import keep_partial_parse, prune_run_targets, run
 from orchestration.dbt.translator import CdpDbtTranslator
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.retries import retry_if_transient
+from orchestration.spark_steps import copy_for_duckdb, holding_spark, raw_into_lake
 
 # Metadata added to a failed check, by the part of its name that says what it checks.
 CHECK_REPORTS = {"identity_cap_reached": lambda settings: profiles_at_a_cap(settings.warehouse, settings.lock_wait_seconds)}
@@ -145,7 +147,16 @@ def build_dbt_assets(settings: Settings) -> dg.AssetsDefinition:
             context.log.warning(f"Could not fingerprint the build's inputs ({error}); rebuilding everything.")
         plan = plan_build(facts, whole_project, context.run.tags, config.full_refresh)
         context.log.info(plan.reason)
-        invocation, events = _run_dbt(context, dbt, plan, settings)
+        spark = settings.engine == "spark"
+        # on Spark: the raw tables into the lake first, and after the build the views that
+        # let everything downstream read Spark's tables with DuckDB SQL (orchestration/spark_steps.py)
+        with holding_spark(settings, context.log.info) if spark else nullcontext():
+            if spark:
+                raw_into_lake(settings, build_inputs.landed_fingerprint(settings.warehouse, settings.lock_wait_seconds),
+                              context.log.info)
+            invocation, events = _run_dbt(context, dbt, plan, settings)
+            if spark and invocation.is_successful():
+                copy_for_duckdb(settings, context.run_id, context.log.info)
         keep_partial_parse(invocation.target_path)
         prune_run_targets()
         if plan.mode == "clock_only":

@@ -80,6 +80,16 @@ def _digest(payload: object) -> str:
     return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
 
 
+def landed_fingerprint(warehouse: Path, lock_wait: float) -> str | None:
+    """One digest of every landed table (its rows, as _landed_digest counts them), which
+    changes when anything lands; None while nothing has."""
+    try:
+        with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="what landed") as con:
+            return _digest(_landed_digest(con, _replaced_tables(con)))
+    except duckdb.CatalogException:
+        return None
+
+
 def _engine(manifest: dict) -> str:
     # a kept table may hold values only these versions compute the same way (the identity
     # models' hashes)

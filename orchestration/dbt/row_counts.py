@@ -36,9 +36,12 @@ def row_counts(warehouse: Path, manifest: Mapping[str, Any], events: Iterable[ob
     if not nodes:
         return {}
     with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="row counts") as con:
+        # on Spark the warehouse holds views over the tables cdp reads alone (core/lake_views.py)
+        present = set(con.sql("select schema_name, table_name from duckdb_tables() "
+                              "union all select schema_name, view_name from duckdb_views()").fetchall())
         return {
             node["unique_id"]: con.sql(f"select count(*) from {quote(node['schema'])}.{quote(node['alias'])}").fetchall()[0][0]
-            for node in nodes
+            for node in nodes if (node["schema"], node["alias"]) in present
         }
 
 

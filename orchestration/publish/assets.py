@@ -6,6 +6,7 @@ from dagster import AssetExecutionContext
 from activation.publish import publish
 from core.settings import Settings
 from orchestration.pools import WAREHOUSE_POOL
+from orchestration.spark_steps import lake_copy_writer
 
 PUBLISHED_KEY = dg.AssetKey(["published", "cdp"])
 
@@ -16,13 +17,14 @@ def build_publish_asset(settings: Settings, mart_keys: list[dg.AssetKey]) -> dg.
         key=PUBLISHED_KEY,
         deps=mart_keys,
         group_name="publish",
-        kinds={"duckdb"},
+        kinds={settings.engine},
         pool=WAREHOUSE_POOL,
         description="Read-only copy of every cdp table for BI tools (a DuckDB file DuckDB 1.x reads, and Parquet), "
                     "swapped in atomically at the end of a successful run.",
     )
     def published_cdp(context: AssetExecutionContext) -> dg.MaterializeResult:
-        result = publish(settings, context.run_id)
+        # on Spark: the Parquet copy of Spark's tables the warehouse's views read, and the DuckDB file from it
+        result = publish(settings, context.run_id, lake_copy_writer(settings) if settings.engine == "spark" else None)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(result.path)),

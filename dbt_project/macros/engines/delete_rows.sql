@@ -52,8 +52,7 @@
     {%- set kept = target.incorporate(path={"identifier": target.identifier ~ "__cdp_kept"}, type="table") -%}
     {%- set columns = adapter.get_columns_in_relation(target) | map(attribute='quoted') | join(', ') -%}
     {%- do adapter.drop_relation(kept) -%}
-    {%- do run_query(get_create_table_as_sql(False, kept,
-        "select " ~ columns ~ " from " ~ target ~ " as t where not " ~ condition)) -%}
+    {%- do run_query(work_table_sql(kept, "select " ~ columns ~ " from " ~ target ~ " as t where not " ~ condition)) -%}
     {%- do run_query("insert overwrite table " ~ target ~ " select " ~ columns ~ " from " ~ kept) -%}
     {%- do adapter.drop_relation(kept) -%}
 {%- endmacro %}

@@ -24,7 +24,7 @@
   {#- the new rows as a table: the model's SQL (a temporary view) may read the target -#}
   {%- set added = target.incorporate(path={"identifier": target.identifier ~ "__cdp_added"}, type="table") -%}
   {%- do adapter.drop_relation(added) -%}
-  {%- do run_query(get_create_table_as_sql(False, added, "select * from " ~ source)) -%}
+  {%- do run_query(work_table_sql(added, "select * from " ~ source)) -%}
   {%- do spark__delete_matching(target, keys, added) -%}
   {%- do run_query(get_insert_into_sql(added, target)) -%}
   {{ return("drop table if exists " ~ added) }}
