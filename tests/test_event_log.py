@@ -81,7 +81,7 @@ def test_every_event_of_a_cdp_run_is_recorded_and_read_back(workspace):
         kept = instance.all_logs(run.run_id)
         planned = {e.dagster_event.asset_key for e in kept
                    if e.dagster_event_type == DagsterEventType.ASSET_MATERIALIZATION_PLANNED}
-        materialized = {e.asset_key for e in kept if e.dagster_event_type == DagsterEventType.ASSET_MATERIALIZATION}
+        materialized = {e.dagster_event.asset_key for e in kept if e.dagster_event_type == DagsterEventType.ASSET_MATERIALIZATION}
         checked = [e.dagster_event.asset_check_evaluation_data.asset_check_key for e in kept
                    if e.dagster_event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
         # the cross-run index (what the UI's asset pages read) has them too
@@ -91,10 +91,10 @@ def test_every_event_of_a_cdp_run_is_recorded_and_read_back(workspace):
         for check_key in checked:
             history = instance.event_log_storage.get_asset_check_execution_history(check_key, limit=100)
             assert run.run_id in {r.run_id for r in history}, check_key
-    own = SqliteEventLogStorage(str(home / "history" / "runs"))
+        records = instance.event_log_storage.get_records_for_run(run.run_id, limit=100_000).records
+    own = SqliteEventLogStorage(str(home / "history" / "runs"))  # Dagster's own, on the same files
     own_records = own.get_records_for_run(run.run_id, limit=100_000).records
-    assert [(r.storage_id, r.event_log_entry) for r in own_records] == \
-        [(r.storage_id, r.event_log_entry) for r in instance.event_log_storage.get_records_for_run(run.run_id, limit=100_000).records]
+    assert [(r.storage_id, r.event_log_entry) for r in own_records] == [(r.storage_id, r.event_log_entry) for r in records]
     assert len(own_records) == len(kept)
     types = Counter(e.dagster_event_type for e in kept)
     assert types[DagsterEventType.RUN_SUCCESS] == 1
