@@ -14,8 +14,8 @@ watch here also follows the log file. Commits are written to the log without wai
 the disk (`synchronous=NORMAL`, the setting SQLite advises for write-ahead logs): a
 killed process loses nothing, a machine that loses power loses at most the last events.
 
-`orchestration/dagster.yaml` names `CdpInstance` (`instance_class`); `cdp` adds that
-line to an existing instance's dagster.yaml (cdp/cli.py).
+`orchestration/dagster.yaml` names `CdpInstance` (`instance_class`); `cdp` and `make dev`
+add that setting to an existing instance's dagster.yaml (orchestration/instance_settings.py).
 """
 
 from __future__ import annotations
