@@ -29,7 +29,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 dev: setup
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} sh -c 'mkdir -p "$$DAGSTER_HOME" && { [ -f "$$DAGSTER_HOME/dagster.yaml" ] || cp orchestration/dagster.yaml "$$DAGSTER_HOME/"; } && $(BIN)/dagster dev -w workspace.yaml'
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} sh -c 'mkdir -p "$$DAGSTER_HOME" && $(BIN)/python -m orchestration.instance_settings "$$DAGSTER_HOME" && $(BIN)/dagster dev -w workspace.yaml'
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

@@ -13,7 +13,9 @@ second person, then one warehouse through five `cdp run`s, each from a settled d
   profiles to their people's known user ids: each merges two profiles into one.
 For each run: wall time, peak memory (the largest process, from `wait4`, and the whole
 process tree's resident memory sampled every 0.2 s from /proc), the machine's load, the
-Dagster steps and the dbt models and data tests that cost most (run_results.json).
+Dagster steps and the dbt models and data tests that cost most (run_results.json), and
+where the fixed cost lies: the time before the dbt step starts (the process's start-up,
+then the run's steps), the dbt step against dbt's own elapsed time, and the time after it.
 
 The plain script, run first on the same event files, has no orchestration, no dlt, no
 dbt, no checks: read_json, the identifiers, the same connected-components rounds
@@ -144,6 +146,19 @@ class Timed:
     stdout: str = ""
     steps: dict[str, float] = field(default_factory=dict)
     dbt: dict[str, float] = field(default_factory=dict)
+    phases: RunPhases | None = None
+
+
+@dataclass
+class RunPhases:
+    """Seconds from the Dagster run's start to the dbt step's start, of the dbt step, and
+    from its end to the run's end; dbt's own elapsed time (its run_results.json)."""
+
+    run: float
+    before_dbt: float
+    dbt_step: float
+    after_dbt: float
+    dbt_elapsed: float = 0.0
 
 
 def timed(command: list[str], env: dict) -> Timed:
@@ -168,39 +183,56 @@ def timed(command: list[str], env: dict) -> Timed:
     return Timed(seconds, usage.ru_maxrss / 1024, tree / 1024**2, (load_before, os.getloadavg()[0]), stdout)
 
 
-def dagster_runs(dagster_home: Path) -> list[tuple[str, dict[str, float]]]:
-    """Each run's id, and its steps with how long they took, from the Dagster instance's event log."""
+DBT_STEP = "cdp_dbt_models"
+
+
+def dagster_runs(dagster_home: Path) -> list[tuple[str, dict[str, float], RunPhases | None]]:
+    """Each run's id, its steps with how long they took, and its phases around the dbt
+    step, from the Dagster instance's event log."""
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     from dagster import DagsterEventType, DagsterInstance
 
-    instance = DagsterInstance.get()
+    ends = (DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE)
     runs = []
-    for run in reversed(instance.get_runs()):
-        started: dict[str, float] = {}
-        steps: dict[str, float] = {}
-        for record in instance.all_logs(run.run_id):
-            event = record.dagster_event
-            if event is None:
-                continue
-            if event.event_type == DagsterEventType.STEP_START:
-                started[event.step_key] = record.timestamp
-            elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
-                steps[event.step_key] = record.timestamp - started.get(event.step_key, record.timestamp)
-        runs.append((run.run_id, steps))
+    with DagsterInstance.get() as instance:
+        for run in reversed(instance.get_runs()):
+            started: dict[str, float] = {}
+            ended: dict[str, float] = {}
+            run_start = run_end = None
+            for record in instance.all_logs(run.run_id):
+                event = record.dagster_event
+                if event is None:
+                    continue
+                if event.event_type == DagsterEventType.RUN_START:
+                    run_start = record.timestamp
+                elif event.event_type in ends:
+                    run_end = record.timestamp
+                elif event.event_type == DagsterEventType.STEP_START:
+                    started[event.step_key] = record.timestamp
+                elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+                    ended[event.step_key] = record.timestamp
+            steps = {key: end - started.get(key, end) for key, end in ended.items()}
+            phases = None
+            if run_start is not None and run_end is not None and DBT_STEP in ended:
+                phases = RunPhases(run_end - run_start, started[DBT_STEP] - run_start, steps[DBT_STEP],
+                                   run_end - ended[DBT_STEP])
+            runs.append((run.run_id, steps, phases))
     return runs
 
 
 def step_seconds(dagster_home: Path) -> list[dict[str, float]]:
-    return [steps for _, steps in dagster_runs(dagster_home)]
+    return [steps for _, steps, _ in dagster_runs(dagster_home)]
 
 
-def dbt_seconds(run_id: str) -> dict[str, float]:
-    """dbt node (model, test, ...) -> seconds, from the run's invocation of the dbt asset."""
+def dbt_results(run_id: str) -> tuple[dict[str, float], float]:
+    """dbt node (model, test, ...) -> seconds, and dbt's elapsed time, from the run's
+    invocation of the dbt asset (its run_results.json, read once)."""
     results = sorted(DBT_PROJECT_DIR.glob(f"target/cdp_dbt_models-{run_id[:7]}*/run_results.json"),
                      key=lambda path: path.stat().st_mtime)
     if not results:
-        return {}
-    return {r["unique_id"]: r["execution_time"] for r in json.loads(results[-1].read_text())["results"]}
+        return {}, 0.0
+    document = json.loads(results[-1].read_text())
+    return {r["unique_id"]: r["execution_time"] for r in document["results"]}, document.get("elapsed_time", 0.0)
 
 
 def describe(label: str, run: Timed, full: Timed) -> list[str]:
@@ -209,6 +241,11 @@ def describe(label: str, run: Timed, full: Timed) -> list[str]:
     top = sorted(models.items(), key=lambda item: -item[1])[:6]
     top_tests = sorted(tests.items(), key=lambda item: -item[1])[:3]
     steps = sorted(run.steps.items(), key=lambda item: -item[1])[:5]
+    phases = run.phases
+    fixed = [] if phases is None else [
+        f"    fixed cost: before dbt {run.seconds - phases.run + phases.before_dbt:.1f} s (start-up and summary "
+        f"{run.seconds - phases.run:.1f} s, steps before dbt {phases.before_dbt:.1f} s); dbt step {phases.dbt_step:.1f} s "
+        f"(dbt's own {phases.dbt_elapsed:.1f} s); after dbt {phases.after_dbt:.1f} s"]
     return [
         f"{label:<12} {run.seconds:6.1f} s ({run.seconds / full.seconds:5.1%} of full)  largest process "
         f"{run.largest_mb:6.0f} MB, process tree {run.tree_mb:6.0f} MB  load {run.load[0]:.1f}->{run.load[1]:.1f}",
@@ -217,6 +254,7 @@ def describe(label: str, run: Timed, full: Timed) -> list[str]:
         f"    dbt: {len(models)} models {sum(models.values()):.1f} s, {len(tests)} data tests {sum(tests.values()):.1f} s; "
         + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in top),
         "    dearest tests: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in top_tests),
+        *fixed,
     ]
 
 
@@ -257,8 +295,11 @@ def main() -> None:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             merged = con.sql("select count(*) from cdp.profile_merges").fetchall()[0][0] - merges_before
             profiles = con.sql("select count(*) from cdp.profiles").fetchall()[0][0]
-        for (run_id, steps), run in zip(dagster_runs(work / "dagster_home"), runs.values()):
-            run.steps, run.dbt = steps, dbt_seconds(run_id)
+        for (run_id, steps, phases), run in zip(dagster_runs(work / "dagster_home"), runs.values()):
+            run.steps, run.phases = steps, phases
+            run.dbt, elapsed = dbt_results(run_id)
+            if phases is not None:
+                phases.dbt_elapsed = elapsed
     finally:
         shutil.rmtree(work)
         if not args.keep:

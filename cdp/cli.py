@@ -20,7 +20,6 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -39,20 +38,16 @@ from core.settings import Settings, SettingsError, export_settings, load_setting
 from core.warehouse_lock import connect
 from ingestion.sample_data import generate_landing
 from orchestration.dbt.build_plan import FULL_REFRESH_TAG
+from orchestration.instance_settings import install_instance_settings
 from orchestration.stale_runs import clear_stale_runs, process_tags
 from server.serve import serve
 
-INSTANCE_TEMPLATE = Path(__file__).resolve().parents[1] / "orchestration" / "dagster.yaml"
 SUMMARY_TABLES = ("profiles", "profile_identifiers", "events", "orders", "pos_transactions", "rejected_rows")
 
 
 def prepare_dagster_home(settings: Settings) -> Path:
     """Use DAGSTER_HOME if set, else one beside the warehouse, with the project's instance settings."""
-    home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        shutil.copy(INSTANCE_TEMPLATE, home / "dagster.yaml")
-    return home
+    return install_instance_settings(settings.dagster_home)
 
 
 def materialize_all(settings: Settings, trigger: str, full_refresh: bool = False, job_name: str = "cdp_full_run") -> bool:
