@@ -24,19 +24,30 @@ def field_names(destination: DestinationConfig) -> list[str]:
     return [f"{f}_sha256" if f in destination.hash else f for f in _fields(destination)]
 
 
+def _consented(destination: DestinationConfig) -> list[str]:
+    """Conditions on the row `r` for the destination's consent: its boolean column is true,
+    and its purpose granted in cdp.profile_consent (denied and unknown are never sent)."""
+    conditions = [f"r.{quote(destination.consent)} is true"] if destination.consent else []
+    if destination.purpose:
+        conditions.append(
+            "exists (select 1 from cdp.profile_consent as c where c.profile_id = r.profile_id "
+            f"and c.purpose = {literal(destination.purpose)} and c.state = 'granted')"
+        )
+    return conditions
+
+
 def current_rows_sql(destination: DestinationConfig) -> str:
     """Every row the destination should hold now: keys, then fields."""
     projected = [
         f"sha256(r.{quote(f)}) as {quote(f + '_sha256')}" if f in destination.hash else f"r.{quote(f)}"
         for f in _fields(destination)
     ]
+    consent = "".join(f" and {c}" for c in _consented(destination))
     if destination.rows == "segment_members":
         segments = ", ".join(literal(s) for s in destination.segments)
-        consent = f" and r.{quote(destination.consent)} is true" if destination.consent else ""
         return (
             f"select m.segment, m.profile_id, {', '.join(projected)} "
             "from cdp.segment_memberships as m inner join cdp.profiles as r on r.profile_id = m.profile_id "
             f"where m.segment in ({segments}){consent}"
         )
-    consent = f" where r.{quote(destination.consent)} is true" if destination.consent else ""
-    return f"select r.crm_contact_id, {', '.join(projected)} from cdp.crm_sync_back as r{consent}"
+    return f"select r.crm_contact_id, {', '.join(projected)} from cdp.crm_sync_back as r where true{consent}"
