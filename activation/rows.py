@@ -2,11 +2,14 @@
 
 A destination's rows have a key (what a receiver matches on) and fields. Hashed fields
 are sent as SHA-256 hex of the normalised value, under `<field>_sha256`, so a hashed
-email can never be mistaken for a plain one.
+email can never be mistaken for a plain one. An ad platform destination (`platform:`)
+always hashes email and phone, normalised as that platform matches them
+(activation/ad_platforms.py).
 """
 
 from __future__ import annotations
 
+from activation.ad_platforms import CONTACT_FIELDS, hashed_sql
 from core.config import DestinationConfig
 from core.marts import row_columns
 from core.sql import literal, quote
@@ -19,9 +22,24 @@ def _fields(destination: DestinationConfig) -> list[str]:
     return destination.fields or [c for c in row_columns(destination.rows) if c not in KEYS[destination.rows]]
 
 
+def _hashed(destination: DestinationConfig) -> set[str]:
+    platform_hashed = set(CONTACT_FIELDS) if destination.platform else set()
+    return {*destination.hash, *platform_hashed}
+
+
 def field_names(destination: DestinationConfig) -> list[str]:
     """Names of the sent fields, in order (hashed ones renamed)."""
-    return [f"{f}_sha256" if f in destination.hash else f for f in _fields(destination)]
+    hashed = _hashed(destination)
+    return [f"{f}_sha256" if f in hashed else f for f in _fields(destination)]
+
+
+def _projected(destination: DestinationConfig, field: str) -> str:
+    column = f"r.{quote(field)}"
+    if destination.platform and field in CONTACT_FIELDS:
+        return f"{hashed_sql(destination.platform, field, column)} as {quote(field + '_sha256')}"
+    if field in destination.hash:
+        return f"sha256({column}) as {quote(field + '_sha256')}"
+    return column
 
 
 def _consented(destination: DestinationConfig) -> list[str]:
@@ -38,10 +56,7 @@ def _consented(destination: DestinationConfig) -> list[str]:
 
 def current_rows_sql(destination: DestinationConfig) -> str:
     """Every row the destination should hold now: keys, then fields."""
-    projected = [
-        f"sha256(r.{quote(f)}) as {quote(f + '_sha256')}" if f in destination.hash else f"r.{quote(f)}"
-        for f in _fields(destination)
-    ]
+    projected = [_projected(destination, f) for f in _fields(destination)]
     consent = "".join(f" and {c}" for c in _consented(destination))
     if destination.rows == "segment_members":
         segments = ", ".join(literal(s) for s in destination.segments)

@@ -264,6 +264,8 @@ class DestinationConfig(_Strict):
     hash: list[str] = Field(default_factory=list, description="fields sent as SHA-256 hex, named <field>_sha256")
     consent: str | None = Field(default=None, description="a boolean column (email_consent) that must be true")
     purpose: str | None = Field(default=None, description="a consent purpose of cdp.yml: only profiles that granted it are sent")
+    platform: Literal["meta", "google"] | None = Field(
+        default=None, description="an ad platform: email and phone sent hashed as it normalises them (activation/ad_platforms.py)")
     url_env: str | None = Field(default=None, description="http: environment variable holding the endpoint URL")
     token_env: str | None = Field(default=None, description="http: environment variable holding a bearer token")
     batch_size: int = Field(default=500, ge=1, le=10_000)
@@ -279,6 +281,8 @@ class DestinationConfig(_Strict):
         for field in self.hash:
             if field not in self.fields:
                 raise ValueError(f"hash: {field!r} is not in fields")
+        if self.platform and not {"email", "phone"} & set(self.fields):
+            raise ValueError(f"platform {self.platform} matches people on email and phone: put one of them in fields")
         return self
 
 
