@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.segment_compiler import CUTOFF_MARK, SegmentError, literal_of
+from core.sql import SQL_TYPES
 
 CALL_TYPES = ("identify", "track", "page", "screen", "group", "alias")  # Segment's call types
 AGGREGATES = ("count", "sum", "min", "max", "avg", "first", "last", "most_frequent", "distinct_count", "exists")
 # a property name becomes part of a JSON path: letters, digits and single underscores
 PROPERTY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
 # the trait's type as cdp.yml names column types -> as segment conditions compare it
-SEGMENT_TYPES = {"integer": "bigint", "double": "double", "boolean": "boolean", "timestamp": "timestamp", "string": "varchar"}
+SEGMENT_TYPES = SQL_TYPES
 # what a profile with no matching record has
 EMPTY_VALUES = {"count": "0", "distinct_count": "0", "exists": "false"}
 # a column name dbt can find in its mark: letters, digits and single underscores (a `__`
