@@ -137,6 +137,40 @@ def test_an_existing_warehouse_splits_a_household_on_the_next_run(tmp_path):
 
 
 
+def test_a_name_on_a_loyalty_card_joins_its_holder_only_when_it_names_someone(tmp_path):
+    workspace = make_workspace(tmp_path)
+    # five households' landlines, each on a named CRM contact and on a loyalty card that
+    # carries that number alone, and a name as a till clerk typed it
+    write_csv(workspace, "crm/contacts.csv", CONTACTS, [
+        "c1,eve@mail.org,(303) 555-0101,Eve,Ito,,,lead,2026-01-01T00:00:00Z",
+        "c2,finn@mail.org,(303) 555-0102,Finn,Wood,,,lead,2026-01-01T00:00:00Z",
+        "c3,jon@mail.org,(303) 555-0103,Jon,Silva,,,lead,2026-01-01T00:00:00Z",
+        "c4,ann@mail.org,(303) 555-0104,Ann,Lee,,,lead,2026-01-01T00:00:00Z",
+        "c5,joan@mail.org,(303) 555-0105,Joan,Smith,,,lead,2026-01-01T00:00:00Z",
+        "c6,dean@mail.org,(303) 555-0106,Dean,Park,,,lead,2026-01-01T00:00:00Z",
+    ])
+    write_csv(workspace, "pos/loyalty_members.csv", "loyalty_id,email,phone,first_name,last_name", [
+        "L1,,303-555-0101,  EVE,ito  ",  # Eve's own card, upper-cased and padded
+        "L2,,303-555-0102,Fin,Wood",  # Finn's, with a clerk's slip ('fin' is no common first name)
+        "L3,,303-555-0103,J.,Silva",  # an initial: Jon's, or his housemate Jade's
+        "L4,,303-555-0104,CUSTOMER,Lee",  # a placeholder names no one
+        "L5,,303-555-0105,John,Smith",  # Joan's housemate
+        "L6,,303-555-0106,Dan,Park",  # Dean's housemate: a letter apart, but both common first names
+    ])
+    assert workspace.cdp("run").returncode == 0
+
+    assert profile_of(workspace, "L1") == profile_of(workspace, "eve@mail.org")
+    assert profile_of(workspace, "L2") == profile_of(workspace, "finn@mail.org")
+    for card, holder in [("L3", "jon@mail.org"), ("L4", "ann@mail.org"), ("L5", "joan@mail.org"), ("L6", "dean@mail.org")]:
+        assert profile_of(workspace, card) != profile_of(workspace, holder), card
+    # the number stays with the one named contact; the card waits in the review queue
+    assert profile_of(workspace, "+13035550103") == profile_of(workspace, "jon@mail.org")
+    assert workspace.query(
+        "select detail from cdp.identity_rule_hits where identifier_value = '+13035550106' and rule = 'unconfirmed'"
+    ) == [("weak: would join 2 groups of identifiers seen with 2 different full names; links no one",)]
+    assert workspace.scalar("select count(*) from cdp.identity_review_queue where identifier_value = '+13035550104'") == 1
+
+
 def test_a_misspelt_mail_domain_is_the_email_meant_and_puts_no_phone_over_its_limit(tmp_path):
     workspace = make_workspace(tmp_path)
     # Eve's mobile beside her email, the same email with a clerk's slip in the domain, and
