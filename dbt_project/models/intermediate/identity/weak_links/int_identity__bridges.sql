@@ -3,10 +3,11 @@
 -- it) and each group of strong identifiers it is beside.
 --
 -- Absent evidence is not agreement: a weak group joins the groups beside it only when
--- each of them has a full name on its records (or, with none there, in the local part of
+-- each of them has a full name on its records (one that names someone, not an initial or
+-- a placeholder: macros/is_a_name.sql; or, with none there, in the local part of
 -- one of its emails: 'kate.roberts@') and all those names, and any on the weak
 -- group's own records, agree (confirmed): are one, but for a one-letter slip inside a word
--- (macros/names_agree.sql), and at least one of them was typed on a record: names from
+-- that is not between two common first names (macros/names_agree.sql), and at least one of them was typed on a record: names from
 -- emails alone confirm no one ('ms.smith@' and 'mrs.smith@' are one slip apart). When two or more have a name, all one, and
 -- others none, it joins the named ones only. Otherwise (unconfirmed: a landline on Jon's
 -- contact and on Pia's loyalty card, which carries no name; a family computer one member
