@@ -285,7 +285,7 @@ def generate_landing(
     start = end - timedelta(days=365)
     people = make_people(rng, people_count)
     households = make_households(rng, people)
-    # generators of their own, so these left the rest of the world as it was
+    # draws of their own: every other draw of the world is as it was
     close_first_names(random.Random(f"{seed}-close-names"), households)
     card_names = random.Random(f"{seed}-card-names")
     recycled = recycle_numbers(rng, people)
