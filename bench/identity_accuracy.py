@@ -2,9 +2,10 @@
 
     .venv/bin/python -m bench.identity_accuracy --people 200000 --seed 3
 
-Generates the sample world (devices, work emails, CRM duplicates, loyalty cards,
-spelling variants and typos, junk values, kiosks and sign-up tablets, households sharing
-a landline and a family computer, recycled numbers) with its truth, runs `cdp run` on
+Generates the sample world (devices, work emails, CRM duplicates, loyalty cards, most
+with a name as a clerk typed it (initials, placeholders), spelling variants and typos, junk
+values, kiosks and sign-up tablets, households sharing a landline and a family computer,
+some with first names a letter apart, recycled numbers) with its truth, runs `cdp run` on
 it, and scores pairwise precision and recall of identifier pairs for the CDP and, side
 by side, for a naive stitch (connected components of every value, no rules). Each
 scores' over-merged profiles (two or more people's identifiers) are broken down by the

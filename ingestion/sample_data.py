@@ -6,7 +6,8 @@ The dirt real exports have: spelling variants of one email or phone, typos in na
 and email domains, junk values typed by clerks, re-sent events, a re-exported CRM
 file with updates, malformed lines. And the traps a resolver must not fall into:
 - households whose members share a landline, on some of their records only (a CRM
-  contact with a name, a loyalty card with none, a phone number given at checkout);
+  contact with a name, a loyalty card with a name, an initial, a placeholder or none, a
+  phone number given at checkout), some with first names a letter apart (Dean and Dan);
 - family computers that one member logs in on and the others use by email alone
   (a newsletter form, a guest checkout), a store kiosk many people log in on, sign-up
   tablets in stores, and tablets a relative logs in on with their own account;
@@ -53,6 +54,11 @@ CAMPAIGNS = [("google", "cpc", "brand"), ("facebook", "paid_social", "spring_sal
 JUNK_EMAILS = ["test@test.com", "none@none.com", "n/a", "noemail@noemail.com"]
 JUNK_PHONES = ["0000000000", "1234567890", "555-5555"]
 HEADER = ["contact_id", "email", "phone", "first_name", "last_name", "company", "job_title", "lifecycle_stage", "updated_at"]
+LOYALTY_HEADER = ["loyalty_id", "email", "phone", "first_name", "last_name"]
+# Housemates whose first names are a letter apart: a slip a clerk could make, but two people.
+CLOSE_FIRST_NAMES = [("Joan", "John"), ("Carol", "Carl"), ("Dean", "Dan"), ("Jon", "John"), ("Mark", "Marc")]
+# What a till clerk types when the customer gives no name, or the form has a title field.
+NAME_PLACEHOLDERS = ["CUSTOMER", "Customer", "NA", "N/A", "Unknown", "TEST", "Guest", "Mr", "MRS", "Dr"]
 
 
 @dataclass
@@ -164,6 +170,39 @@ def make_households(rng: random.Random, people: list[Person]) -> list[Household]
     return households
 
 
+def close_first_names(rng: random.Random, households: list[Household]) -> None:
+    """In one home in four, two housemates' first names are a letter apart (Joan and
+    John, Dean and Dan): a name that agrees but for that letter must not join them."""
+    for home in households:
+        if rng.random() >= 0.25:
+            continue
+        names = rng.choice(CLOSE_FIRST_NAMES)
+        for person, first in zip(home.members, names):
+            person.first = first
+            person.email = _email(first, person.last, person.index, person.email.split("@")[1])
+        for person in home.members[2:]:  # never a first name twice in a home
+            while person.first in names:
+                person.first = rng.choice(FIRST)
+                person.email = _email(person.first, person.last, person.index, person.email.split("@")[1])
+
+
+def _card_name(rng: random.Random, person: Person) -> list[str]:
+    """The name on a loyalty card as a till clerk typed it: most cards carry one, mostly
+    as it is (now and then upper-cased or padded with spaces), some with an initial for a
+    word or a placeholder ('CUSTOMER', 'Mr') that names no one."""
+    draw = rng.random()
+    if draw < 0.2:
+        return ["", ""]
+    if draw < 0.25:
+        return [person.first[0] + rng.choice(["", "."]), _name_variant(rng, person.last)]
+    if draw < 0.27:
+        return [_name_variant(rng, person.first), person.last[0]]
+    if draw < 0.30:
+        return [rng.choice(NAME_PLACEHOLDERS), rng.choice([person.last, "", rng.choice(NAME_PLACEHOLDERS)])]
+    first, last = _name_variant(rng, person.first), _name_variant(rng, person.last)
+    return [first, last] if rng.random() < 0.9 else [f"  {first.upper()}", f"{last.upper()}  "]
+
+
 def recycle_numbers(rng: random.Random, people: list[Person]) -> set[str]:
     """One person in a hundred has a mobile number another person had before: that
     person's old CRM contact still carries it. Returns the recycled numbers."""
@@ -246,6 +285,9 @@ def generate_landing(
     start = end - timedelta(days=365)
     people = make_people(rng, people_count)
     households = make_households(rng, people)
+    # draws of their own: every other draw of the world is as it was
+    close_first_names(random.Random(f"{seed}-close-names"), households)
+    card_names = random.Random(f"{seed}-card-names")
     recycled = recycle_numbers(rng, people)
     out = _Writer(root)
     events: list[dict] = []
@@ -378,11 +420,12 @@ def generate_landing(
         if rng.random() < 0.3:
             person.loyalty_id = f"L{person.index:06d}"
             email = _email_variant(rng, person.email) if rng.random() < 0.8 else ""  # many sign up with a phone alone
-            members.append([person.loyalty_id, email, _phone_variant(rng, person.record_phone(rng, 0.5))])
+            members.append([person.loyalty_id, email, _phone_variant(rng, person.record_phone(rng, 0.5)),
+                            *_card_name(card_names, person)])
             for _ in range(rng.randint(1, 6)):
                 transactions.append([f"t{len(transactions) + 1:07d}", f"s{rng.randint(1, 9)}", person.loyalty_id,
                                      f"{rng.uniform(3, 150):.2f}", _ts(moment())])
-    out.csv("pos/loyalty_members.csv", ["loyalty_id", "email", "phone"], members)
+    out.csv("pos/loyalty_members.csv", LOYALTY_HEADER, members)
     out.csv("pos/transactions.csv", ["transaction_id", "store_id", "loyalty_id", "amount", "ts"], transactions,
             raw_lines=["t9999999,s1,L000001,not-a-number,2026-01-01T00:00:00Z"])
 

@@ -8,12 +8,13 @@ from ingestion.sample_data import generate_landing
 from quality.identity_accuracy import score
 from tests.conftest import make_workspace
 
-# Recall here is what the rules can reach without guessing (0.981 on this world): about 4%
-# of the people hold a loyalty card with only a phone on it, beside a named contact with
-# the same number, which no data tells from a housemate's card on the household's
-# landline (docs/identity-rules.md). Those links wait in cdp.identity_review_queue.
-RECALL_WITHOUT_GUESSING = 0.98
-# Over the pairs the data can tell apart (quality/identity_accuracy.py), 0.998 on this world;
+# Recall here is what the rules can reach without guessing (0.992 on this world, 0.9925 on
+# 20,000 people at seed 7919): most loyalty cards carry a name, which joins a card to its
+# holder through the phone; a card with none, an initial or a placeholder ('CUSTOMER') on
+# the household's landline could be a housemate's (docs/identity-rules.md), and those
+# links wait in cdp.identity_review_queue.
+RECALL_WITHOUT_GUESSING = 0.99
+# Over the pairs the data can tell apart (quality/identity_accuracy.py), 0.9965 on this world;
 # what is left is mostly names a clerk misspelt at a word's end, which the rules do not forgive.
 RECALL_OF_WHAT_THE_DATA_TELLS = 0.995
 
@@ -30,7 +31,7 @@ def test_a_world_with_households_shared_browsers_and_junk_glues_no_two_people(tm
     assert accuracy.precision >= 0.999, accuracy
     assert accuracy.recall >= RECALL_WITHOUT_GUESSING, accuracy
     assert accuracy.decidable_recall >= RECALL_OF_WHAT_THE_DATA_TELLS, accuracy
-    # what is lost, by cause: the phone-only loyalty cards first
+    # what is lost, by cause: the loyalty cards with a phone and no name that names someone first
     assert next(iter(accuracy.loss_by_cause)) == "pos_loyalty_members: loyalty_id+phone", accuracy
 
     # the world has the traps: stitching everything that co-occurs falls into them, by

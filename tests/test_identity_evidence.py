@@ -45,12 +45,12 @@ def test_a_shared_browser_joins_no_one_and_the_review_queue_settles_it(tmp_path)
     write_csv(workspace, "crm/contacts.csv", CONTACTS, [
         "c1,ann@work.io,,Ann,Lee,,,lead,2026-01-01T00:00:00Z",
         # two couples' landlines, no name typed anywhere: names from emails never agree with
-        # each other ('ana costa' and 'anna costa' are a slip apart: sisters), and a title
-        # names no one
+        # each other ('ela costa' and 'ella costa' are a slip apart, 'ela' no common first
+        # name: sisters), and a title names no one
         "c2,ms.smith@mail.org,(303) 555-0177,,,,,lead,2026-01-01T00:00:00Z",
         "c3,mrs.smith@mail.org,303-555-0177,,,,,lead,2026-01-01T00:00:00Z",
-        "c4,ana.costa@mail.org,(303) 555-0188,,,,,lead,2026-01-01T00:00:00Z",
-        "c5,anna.costa@mail.org,303-555-0188,,,,,lead,2026-01-01T00:00:00Z",
+        "c4,ela.costa@mail.org,(303) 555-0188,,,,,lead,2026-01-01T00:00:00Z",
+        "c5,ella.costa@mail.org,303-555-0188,,,,,lead,2026-01-01T00:00:00Z",
     ])
     assert workspace.cdp("run").returncode == 0
 
@@ -63,7 +63,7 @@ def test_a_shared_browser_joins_no_one_and_the_review_queue_settles_it(tmp_path)
     assert profile_of(workspace, "kate.roberts85@mail.org") == kate
     assert kate not in {profile_of(workspace, "kim.roberts@mail.org"), profile_of(workspace, "kroberts@work.io")}
     assert profile_of(workspace, "ms.smith@mail.org") != profile_of(workspace, "mrs.smith@mail.org")
-    assert profile_of(workspace, "ana.costa@mail.org") != profile_of(workspace, "anna.costa@mail.org")
+    assert profile_of(workspace, "ela.costa@mail.org") != profile_of(workspace, "ella.costa@mail.org")
     assert workspace.query(
         "select detail from cdp.identity_rule_hits where identifier_value = '+13035550188' and rule = 'unconfirmed'"
     ) == [("weak: would join 2 groups of identifiers, named by their emails alone, which confirm no one; links no one",)]
@@ -135,6 +135,40 @@ def test_an_existing_warehouse_splits_a_household_on_the_next_run(tmp_path):
         "phone +13035550142 is in no profile: unconfirmed: weak: would join 3 groups of identifiers seen with 2 "
         "different full names, 1 of them with no name to confirm it; links no one")
 
+
+
+def test_a_name_on_a_loyalty_card_joins_its_holder_only_when_it_names_someone(tmp_path):
+    workspace = make_workspace(tmp_path)
+    # five households' landlines, each on a named CRM contact and on a loyalty card that
+    # carries that number alone, and a name as a till clerk typed it
+    write_csv(workspace, "crm/contacts.csv", CONTACTS, [
+        "c1,eve@mail.org,(303) 555-0101,Eve,Ito,,,lead,2026-01-01T00:00:00Z",
+        "c2,finn@mail.org,(303) 555-0102,Finn,Wood,,,lead,2026-01-01T00:00:00Z",
+        "c3,jon@mail.org,(303) 555-0103,Jon,Silva,,,lead,2026-01-01T00:00:00Z",
+        "c4,ann@mail.org,(303) 555-0104,Ann,Lee,,,lead,2026-01-01T00:00:00Z",
+        "c5,joan@mail.org,(303) 555-0105,Joan,Smith,,,lead,2026-01-01T00:00:00Z",
+        "c6,dean@mail.org,(303) 555-0106,Dean,Park,,,lead,2026-01-01T00:00:00Z",
+    ])
+    write_csv(workspace, "pos/loyalty_members.csv", "loyalty_id,email,phone,first_name,last_name", [
+        "L1,,303-555-0101,  EVE,ito  ",  # Eve's own card, upper-cased and padded
+        "L2,,303-555-0102,Fin,Wood",  # Finn's, with a clerk's slip ('fin' is no common first name)
+        "L3,,303-555-0103,J.,Silva",  # an initial: Jon's, or his housemate Jade's
+        "L4,,303-555-0104,CUSTOMER,Lee",  # a placeholder names no one
+        "L5,,303-555-0105,John,Smith",  # Joan's housemate
+        "L6,,303-555-0106,Dan,Park",  # Dean's housemate: a letter apart, but both common first names
+    ])
+    assert workspace.cdp("run").returncode == 0
+
+    assert profile_of(workspace, "L1") == profile_of(workspace, "eve@mail.org")
+    assert profile_of(workspace, "L2") == profile_of(workspace, "finn@mail.org")
+    for card, holder in [("L3", "jon@mail.org"), ("L4", "ann@mail.org"), ("L5", "joan@mail.org"), ("L6", "dean@mail.org")]:
+        assert profile_of(workspace, card) != profile_of(workspace, holder), card
+    # the number stays with the one named contact; the card waits in the review queue
+    assert profile_of(workspace, "+13035550103") == profile_of(workspace, "jon@mail.org")
+    assert workspace.query(
+        "select detail from cdp.identity_rule_hits where identifier_value = '+13035550106' and rule = 'unconfirmed'"
+    ) == [("weak: would join 2 groups of identifiers seen with 2 different full names; links no one",)]
+    assert workspace.scalar("select count(*) from cdp.identity_review_queue where identifier_value = '+13035550104'") == 1
 
 
 def test_a_misspelt_mail_domain_is_the_email_meant_and_puts_no_phone_over_its_limit(tmp_path):

@@ -6,8 +6,9 @@ source as (
         'created_at': 'timestamp', '_cdp_file': 'varchar', '_cdp_line': 'bigint', '_cdp_loaded_at': 'timestamp'}) }}
 ),
 
+-- a ticket exported again replaces the earlier export (the file breaks a tie of load times)
 deduplicated as (
-    {{ deduplicate('source', 'ticket_id', '_cdp_loaded_at desc, _cdp_line desc') }}
+    {{ deduplicate('source', 'ticket_id', '_cdp_loaded_at desc, _cdp_file desc, _cdp_line desc') }}
 ),
 
 final as (

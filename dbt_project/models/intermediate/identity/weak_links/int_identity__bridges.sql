@@ -3,10 +3,11 @@
 -- it) and each group of strong identifiers it is beside.
 --
 -- Absent evidence is not agreement: a weak group joins the groups beside it only when
--- each of them has a full name on its records (or, with none there, in the local part of
+-- each of them has a full name on its records (one that names someone, not an initial or
+-- a placeholder: macros/is_a_name.sql; or, with none there, in the local part of
 -- one of its emails: 'kate.roberts@') and all those names, and any on the weak
 -- group's own records, agree (confirmed): are one, but for a one-letter slip inside a word
--- (macros/names_agree.sql), and at least one of them was typed on a record: names from
+-- that is not between two common first names (macros/names_agree.sql), and at least one of them was typed on a record: names from
 -- emails alone confirm no one ('ms.smith@' and 'mrs.smith@' are one slip apart). When two or more have a name, all one, and
 -- others none, it joins the named ones only. Otherwise (unconfirmed: a landline on Jon's
 -- contact and on Pia's loyalty card, which carries no name; a family computer one member
@@ -78,26 +79,29 @@ group_records as (
     inner join groups as g on g.node_id = a.anchor_id
 ),
 
+-- the full name typed on each record (a CRM contact, a login, a loyalty card that carries one)
 record_names as (
     select
         t.source,
         t.record_key,
-        coalesce(
-            lower(max(case when t.trait = 'first_name' then t.value end)) || ' '
-                || lower(max(case when t.trait = 'last_name' then t.value end)),
-            lower(max(case when t.trait = 'name' then t.value end))
-        ) as full_name
+        {{ typed_full_name("coalesce(
+            max(case when t.trait = 'first_name' then t.value end) || ' '
+                || max(case when t.trait = 'last_name' then t.value end),
+            max(case when t.trait = 'name' then t.value end)
+        )") }} as full_name
     from {{ ref('stg_cdp__trait_copies') }} as t
     inner join group_records as r on r.source = t.source and r.record_key = t.record_key
     where t.trait in ('first_name', 'last_name', 'name')
     group by t.source, t.record_key
 ),
 
+-- a name is evidence only when it names someone: not an initial ('J Silva'), a
+-- placeholder ('CUSTOMER', 'n/a') or a title (macros/is_a_name.sql)
 names_on_records as (
     select distinct r.group_id, n.full_name, 1 as is_typed
     from group_records as r
     inner join record_names as n on n.source = r.source and n.record_key = r.record_key
-    where n.full_name is not null
+    where n.full_name is not null and {{ is_a_name('n.full_name') }}
 ),
 
 -- A group with no name on its records is named by an email of its own whose local part
@@ -182,7 +186,7 @@ sides as (
 
 -- the full names on the groups beside a weak group and on its own records, and whether
 -- any record typed it
-names_beside as (
+names_seen_beside as (
     select weak_group_id, full_name, max(is_typed) as is_typed
     from (
         select s.weak_group_id, n.full_name, n.is_typed
@@ -194,6 +198,15 @@ names_beside as (
         inner join group_names as n on n.group_id = b.weak_group_id
     ) as seen
     group by weak_group_id, full_name
+),
+
+-- each name's first word, if a common first name: two of those a letter apart ('dean',
+-- 'dan') are two people, not a clerk's slip
+names_beside as (
+    select n.weak_group_id, n.full_name, n.is_typed, c.name is not null as first_is_common
+    from names_seen_beside as n
+    left join (select distinct lower(trim(name)) as name from {{ ref('common_first_names') }}) as c
+        on c.name = {{ first_word('n.full_name') }}
 ),
 
 -- a name from an email agrees only with one typed on a record, never with another from an
@@ -213,7 +226,7 @@ names_apart as (
     from names_beside as a
     inner join names_beside as b on b.weak_group_id = a.weak_group_id and a.full_name < b.full_name
     inner join name_counts as c on c.weak_group_id = a.weak_group_id and c.names <= {{ max_names_compared }}
-    where not {{ names_agree('a.full_name', 'b.full_name') }}
+    where not {{ names_agree('a.full_name', 'b.full_name', 'a.first_is_common', 'b.first_is_common') }}
 ),
 
 -- 1 when the names seen all agree, else how many different ones
