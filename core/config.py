@@ -326,7 +326,7 @@ class CdpConfig(_Strict):
         """Each computed trait's SQL and type (core/computed_traits.py)."""
         compiled = {}
         for name, trait in self.computed_traits.items():
-            shape = self._records_shape(trait.source)
+            shape = self._records_shape(trait.source, f"computed_traits.{name}")
             if not shape.is_events and (trait.event or trait.type):
                 raise SegmentError(f"computed_traits.{name}: event and type are for a segment-format source")
             compiled[name] = compile_trait(name, trait, shape)
@@ -334,20 +334,21 @@ class CdpConfig(_Strict):
 
     def compiled_consent(self) -> list[CompiledStatement]:
         """Each consent statement's SQL, purpose by purpose (core/consent.py)."""
-        return [compile_statement(purpose, index, statement, self._records_shape(statement.source))
+        return [compile_statement(purpose, index, statement,
+                                  self._records_shape(statement.source, f"consent.purposes.{purpose}.statements[{index}]"))
                 for purpose, declared in self.consent.purposes.items()
                 for index, statement in enumerate(declared.statements)]
 
-    def _records_shape(self, name: str) -> RecordsShape:
+    def _records_shape(self, name: str, where: str) -> RecordsShape:
+        if name not in self.sources:
+            raise SegmentError(f"{where}.source: unknown source {name!r}")
         source = self.sources[name]
         return RecordsShape.of_source(name, source.typed_columns(), source.format == "segment", source.timestamp)
 
     def _performed(self, node: object, where: str) -> str:
         """A segment's {performed: ...}: over `source` (default: the events source)."""
         name = node.get("source", "events") if isinstance(node, dict) else "events"
-        if name not in self.sources:
-            raise SegmentError(f"{where}.source: unknown source {name!r}")
-        return compile_performed(node, self._records_shape(name), where)
+        return compile_performed(node, self._records_shape(name, where), where)
 
     def computed_trait_types(self) -> dict[str, str]:
         """Computed trait -> its type as segment conditions compare it (a cdp.profiles type)."""
@@ -414,14 +415,10 @@ class CdpConfig(_Strict):
                 raise ValueError(f"identity.identifier_types must declare {required!r}")
         return self
 
-
     def _check_consent(self) -> None:
         for purpose, declared in self.consent.purposes.items():
             if not NAME_PATTERN.match(purpose):
                 raise ValueError(f"consent purpose {purpose!r} must be lowercase letters, digits and underscores")
-            for index, statement in enumerate(declared.statements):
-                if statement.source not in self.sources:
-                    raise ValueError(f"consent.purposes.{purpose}.statements[{index}].source: unknown source {statement.source!r}")
         try:
             self.compiled_consent()
         except SegmentError as exc:
