@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.segment_compiler import CUTOFF_MARK, SegmentError, literal_of
+from core.sql import SQL_TYPES
 
 CALL_TYPES = ("identify", "track", "page", "screen", "group", "alias")  # Segment's call types
 AGGREGATES = ("count", "sum", "min", "max", "avg", "first", "last", "most_frequent", "distinct_count", "exists")
 # a property name becomes part of a JSON path: letters, digits and single underscores
 PROPERTY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
 # the trait's type as cdp.yml names column types -> as segment conditions compare it
-SEGMENT_TYPES = {"integer": "bigint", "double": "double", "boolean": "boolean", "timestamp": "timestamp", "string": "varchar"}
+SEGMENT_TYPES = SQL_TYPES
 # what a profile with no matching record has
 EMPTY_VALUES = {"count": "0", "distinct_count": "0", "exists": "false"}
 # a column name dbt can find in its mark: letters, digits and single underscores (a `__`
@@ -84,7 +85,7 @@ def compile_trait(name: str, spec: Any, shape: RecordsShape) -> CompiledTrait:
     aggregate, of = spec.aggregate, spec.of
     # an event property is JSON text: sums, averages and extremes read it as a number
     numeric = aggregate in ("sum", "avg") or (shape.is_events and aggregate in ("min", "max"))
-    field_value, field_type = (None, None) if of is None else _field(of, shape, f"{where}.of", numeric=numeric)
+    field_value, field_type = (None, None) if of is None else field_sql(of, shape, f"{where}.of", numeric=numeric)
     if aggregate in ("count", "exists") and of is not None:
         raise ComputedTraitError(f"{where}.of: {aggregate} counts records; it takes no `of`")
     if aggregate in ("sum", "avg", "distinct_count", "first", "last", "most_frequent") and of is None:
@@ -92,7 +93,7 @@ def compile_trait(name: str, spec: Any, shape: RecordsShape) -> CompiledTrait:
     if (spec.within_last_days is not None or aggregate in ("first", "last") or (aggregate in ("min", "max") and of is None)) \
             and shape.time is None:
         raise ComputedTraitError(f"{where}: source {shape.source!r} has no timestamp, so it has no window, first, last or time")
-    condition = _matching(spec.where, spec.event, spec.type, spec.within_last_days, shape, where)
+    condition = matching_records(spec.where, spec.event, spec.type, spec.within_last_days, shape, where)
     records = f"{shape.relation} as r"
     if aggregate in ("first", "last", "most_frequent"):
         condition += f" and {field_value} is not null"
@@ -143,12 +144,12 @@ def compile_performed(node: Any, shape: RecordsShape, where: str) -> str:
         raise ComputedTraitError(f"{where}.type: one of {', '.join(CALL_TYPES)}, got {node['type']!r}")
     if days is not None and shape.time is None:
         raise ComputedTraitError(f"{where}: source {shape.source!r} has no timestamp, so it has no window")
-    condition = _matching(filters, node.get("event"), node.get("type"), days, shape, where)
+    condition = matching_records(filters, node.get("event"), node.get("type"), days, shape, where)
     return (f"profile_id in (select r.profile_id from {shape.relation} as r where {condition} "
             f"group by r.profile_id having count(*) >= {at_least})")
 
 
-def _matching(filters: dict, event: str | None, call_type: str | None, days: int | None, shape: RecordsShape,
+def matching_records(filters: dict, event: str | None, call_type: str | None, days: int | None, shape: RecordsShape,
               where: str) -> str:
     """The condition a record must meet: a profile, the filters, the event, the window."""
     conditions = ["r.profile_id is not null"]
@@ -161,7 +162,7 @@ def _matching(filters: dict, event: str | None, call_type: str | None, days: int
     return " and ".join(conditions)
 
 
-def _field(name: str, shape: RecordsShape, where: str, numeric: bool = False) -> tuple[str, str]:
+def field_sql(name: str, shape: RecordsShape, where: str, numeric: bool = False) -> tuple[str, str]:
     """SQL reading a column (typed as declared) or an event property, and its type."""
     if shape.is_events:
         if not isinstance(name, str) or not PROPERTY_PATTERN.match(name):
@@ -188,7 +189,7 @@ def _filter(name: str, value: Any, shape: RecordsShape, where: str) -> str:
     if not values:
         raise ComputedTraitError(f"{where}: takes a value or a non-empty list")
     numeric = shape.is_events and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-    sql, field_type = _field(name, shape, where, numeric=numeric)
+    sql, field_type = field_sql(name, shape, where, numeric=numeric)
     if shape.is_events and not numeric:
         # properties are read as JSON text: true is 'true'
         values = [str(v).lower() if isinstance(v, bool) else v for v in values]

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.computed_traits import AGGREGATES, CALL_TYPES, SEGMENT_TYPES, CompiledTrait, RecordsShape, compile_performed, compile_trait
+from core.consent import CompiledStatement, ConsentConfig, compile_statement
 from core.marts import profile_columns, row_columns
 from core.normalize import correct_email_domain, normalize
 from core.segment_compiler import Performed, SegmentError, compile_where, sql_segment_names
@@ -262,6 +263,9 @@ class DestinationConfig(_Strict):
     fields: list[str] = Field(default_factory=list, description="columns sent with each row")
     hash: list[str] = Field(default_factory=list, description="fields sent as SHA-256 hex, named <field>_sha256")
     consent: str | None = Field(default=None, description="a boolean column (email_consent) that must be true")
+    purpose: str | None = Field(default=None, description="a consent purpose of cdp.yml: only profiles that granted it are sent")
+    platform: Literal["meta", "google"] | None = Field(
+        default=None, description="an ad platform: email and phone sent hashed as it normalises them (activation/ad_platforms.py)")
     url_env: str | None = Field(default=None, description="http: environment variable holding the endpoint URL")
     token_env: str | None = Field(default=None, description="http: environment variable holding a bearer token")
     batch_size: int = Field(default=500, ge=1, le=10_000)
@@ -277,6 +281,8 @@ class DestinationConfig(_Strict):
         for field in self.hash:
             if field not in self.fields:
                 raise ValueError(f"hash: {field!r} is not in fields")
+        if self.platform and not {"email", "phone"} & set(self.fields):
+            raise ValueError(f"platform {self.platform} matches people on email and phone: put one of them in fields")
         return self
 
 
@@ -313,28 +319,36 @@ class CdpConfig(_Strict):
     computed_traits: dict[str, ComputedTraitConfig] = Field(default_factory=dict)
     traits: dict[str, TraitRule] = Field(default_factory=dict, description="survivorship per trait; default most_recent")
     destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
+    consent: ConsentConfig = Field(default_factory=ConsentConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
 
     def compiled_traits(self) -> dict[str, CompiledTrait]:
         """Each computed trait's SQL and type (core/computed_traits.py)."""
         compiled = {}
         for name, trait in self.computed_traits.items():
-            shape = self._records_shape(trait.source)
+            shape = self._records_shape(trait.source, f"computed_traits.{name}")
             if not shape.is_events and (trait.event or trait.type):
                 raise SegmentError(f"computed_traits.{name}: event and type are for a segment-format source")
             compiled[name] = compile_trait(name, trait, shape)
         return compiled
 
-    def _records_shape(self, name: str) -> RecordsShape:
+    def compiled_consent(self) -> list[CompiledStatement]:
+        """Each consent statement's SQL, purpose by purpose (core/consent.py)."""
+        return [compile_statement(purpose, index, statement,
+                                  self._records_shape(statement.source, f"consent.purposes.{purpose}.statements[{index}]"))
+                for purpose, declared in self.consent.purposes.items()
+                for index, statement in enumerate(declared.statements)]
+
+    def _records_shape(self, name: str, where: str) -> RecordsShape:
+        if name not in self.sources:
+            raise SegmentError(f"{where}.source: unknown source {name!r}")
         source = self.sources[name]
         return RecordsShape.of_source(name, source.typed_columns(), source.format == "segment", source.timestamp)
 
     def _performed(self, node: object, where: str) -> str:
         """A segment's {performed: ...}: over `source` (default: the events source)."""
         name = node.get("source", "events") if isinstance(node, dict) else "events"
-        if name not in self.sources:
-            raise SegmentError(f"{where}.source: unknown source {name!r}")
-        return compile_performed(node, self._records_shape(name), where)
+        return compile_performed(node, self._records_shape(name, where), where)
 
     def computed_trait_types(self) -> dict[str, str]:
         """Computed trait -> its type as segment conditions compare it (a cdp.profiles type)."""
@@ -389,12 +403,26 @@ class CdpConfig(_Strict):
                 segment.predicate(name, computed, self._performed)
             except SegmentError as exc:
                 raise ValueError(str(exc)) from exc
+        self._check_consent()
         for name, destination in self.destinations.items():
             _check_destination(name, destination, [*self.segments, *sql_segments])
+            if destination.purpose is not None and destination.purpose not in self.consent.purposes:
+                known = ", ".join(sorted(self.consent.purposes)) or "none declared"
+                raise ValueError(f"destinations.{name}.purpose: unknown purpose {destination.purpose!r} "
+                                 f"(consent.purposes: {known})")
         for required in ("anonymous_id", "user_id", "email", "phone"):
             if required not in self.identity.identifier_types:
                 raise ValueError(f"identity.identifier_types must declare {required!r}")
         return self
+
+    def _check_consent(self) -> None:
+        for purpose, declared in self.consent.purposes.items():
+            if not NAME_PATTERN.match(purpose):
+                raise ValueError(f"consent purpose {purpose!r} must be lowercase letters, digits and underscores")
+        try:
+            self.compiled_consent()
+        except SegmentError as exc:
+            raise ValueError(str(exc)) from exc
 
 
 def _check_destination(name: str, destination: DestinationConfig, segments: list[str]) -> None:

@@ -11,6 +11,12 @@ import re
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
+# cdp.yml's column types (a source's `columns:`, a computed trait's value) -> the SQL type
+# that holds them, by DuckDB's names; dbt says them to other engines (macros/engines/).
+# `double` is 8-byte floating point on every engine: dbt's type_float() is `float`, which
+# DuckDB reads as a 4-byte REAL, so dbt models spell it type_double().
+SQL_TYPES = {"string": "varchar", "integer": "bigint", "double": "double", "boolean": "boolean", "timestamp": "timestamp"}
+
 
 def quote(name: str) -> str:
     """An identifier, double-quoted with embedded quotes doubled."""

@@ -116,3 +116,28 @@ def computed_trait_definitions(config: CdpConfig):
                    "empty_value": trait.empty_value, "sql": trait.sql}
 
     return computed_trait_rows
+
+
+def consent_statements(config: CdpConfig):
+    """cdp.yml's consent purposes, each statement compiled to SQL (core/consent.py); a
+    purpose with no statement is one row without SQL, so it is still listed."""
+
+    @dlt.resource(
+        name="consent_statements",
+        write_disposition="replace",
+        columns={"purpose": {"data_type": "text"}, "statement_index": {"data_type": "bigint"},
+                 "source": {"data_type": "text"}, "columns": {"data_type": "text"}, "sql": {"data_type": "text"}},
+    )
+    def consent_statement_rows() -> Iterator[dict]:
+        # a typed placeholder keeps the table (and replaces old purposes) when none is declared
+        yield {"purpose": None, "statement_index": None, "source": None, "columns": None, "sql": None}
+        compiled = config.compiled_consent()
+        for purpose in config.consent.purposes:
+            stated = [s for s in compiled if s.purpose == purpose]
+            if not stated:
+                yield {"purpose": purpose, "statement_index": None, "source": None, "columns": None, "sql": None}
+            for statement in stated:
+                yield {"purpose": purpose, "statement_index": statement.index, "source": statement.source,
+                       "columns": ",".join(statement.columns), "sql": statement.sql}
+
+    return consent_statement_rows

@@ -411,8 +411,9 @@ def generate_landing(
     out.jsonl("shop/orders.jsonl", orders + orders[:3])
 
     contacts, updates = _crm_contacts(rng, people, start, end)
-    out.csv("crm/contacts.csv", HEADER, contacts, raw_lines=["c99999,broken-row-with-too-few-fields"])
-    out.csv("crm/contacts_update.csv", HEADER, updates)
+    contacts, updates = _with_email_opt_in(random.Random(f"{seed}-opt-in"), contacts, updates)
+    out.csv("crm/contacts.csv", [*HEADER, "email_opt_in"], contacts, raw_lines=["c99999,broken-row-with-too-few-fields"])
+    out.csv("crm/contacts_update.csv", [*HEADER, "email_opt_in"], updates)
 
     members, transactions = [], []
     for person in people:
@@ -454,6 +455,16 @@ def generate_landing(
         write_truth(truth, people, shared_values | family_tablets)
     return {"people": len(people), "events": len(first_file) + len(events) - half + 25 + 1, "orders": len(orders) + 3, "contacts": len(contacts) + 1 + len(updates),
             "loyalty_members": len(members), "pos_transactions": len(transactions) + 1, "email_events": len(email_rows), "tickets": len(tickets)}
+
+
+def _with_email_opt_in(rng: random.Random, contacts: list[list], updates: list[list]) -> tuple[list[list], list[list]]:
+    """The CRM's marketing opt-in field: most contacts opted in, some out, some never asked
+    (empty); a re-export repeats the value, and one in ten re-exported contacts changed it.
+    A generator of its own, so adding the field left the rest of the world as it was."""
+    stated = {row[0]: rng.choice(["yes"] * 6 + ["no"] * 2 + [""]) for row in contacts}
+    changed = {"yes": "no", "no": "yes", "": "yes"}
+    updated = [[*row, changed[stated[row[0]]] if rng.random() < 0.1 else stated[row[0]]] for row in updates]
+    return [[*row, stated[row[0]]] for row in contacts], updated
 
 
 def _order_visits(rng: random.Random, orders: list[tuple[Person, datetime]]) -> list[dict]:

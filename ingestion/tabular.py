@@ -7,9 +7,7 @@ come from config and are always quoted; values are never interpolated.
 from __future__ import annotations
 
 from core.config import SourceConfig
-from core.sql import literal, quote
-
-SQL_TYPES = {"string": "varchar", "integer": "bigint", "double": "double", "boolean": "boolean", "timestamp": "timestamp"}
+from core.sql import SQL_TYPES, literal, quote
 
 
 # Why a line is not a JSON object we can read, or null. `v` is the extraction of the

@@ -94,9 +94,10 @@ def table_exists(warehouse: Path, schema: str, table: str, lock_wait: float = DE
         ).fetchall()[0][0] > 0
 
 
-def validate_query(warehouse: Path, name: str, sql: str, expectations: list, chunk_rows: int = CHUNK_ROWS,
-                   lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> SuiteOutcome:
-    """Run `sql` read-only against the warehouse and validate every row in chunks."""
+def validate_query(warehouse: Path, name: str, sql: str, expectations: list, shown: tuple[str, ...] = (),
+                   chunk_rows: int = CHUNK_ROWS, lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> SuiteOutcome:
+    """Run `sql` read-only against the warehouse and validate every row in chunks; a
+    failing row's sample holds only the `shown` columns."""
     import great_expectations as gx
 
     suite = gx.ExpectationSuite(name=f"{name}_suite", expectations=[copy.deepcopy(e) for e in expectations])
@@ -123,13 +124,13 @@ def validate_query(warehouse: Path, name: str, sql: str, expectations: list, chu
                 # a rule about the whole result (a row count): the rows it returned are the finding
                 indexes = item.result.get("unexpected_index_list") or range(len(frame))
                 for index in islice(indexes, SAMPLE_ROWS - len(outcome.sample)):
-                    outcome.sample.append(_row(record_batch, index))
+                    outcome.sample.append(_row(record_batch, index, shown))
     return SuiteOutcome(name, rows, outcomes)
 
 
-def _row(batch, index: int) -> dict:
-    """Row `index` of an Arrow batch (the frame's default index is the position)."""
-    return {k: _plain(v) for k, v in batch.slice(index, 1).to_pylist()[0].items()}
+def _row(batch, index: int, shown: tuple[str, ...]) -> dict:
+    """The `shown` columns of row `index` of an Arrow batch (the frame's default index is the position)."""
+    return {k: _plain(v) for k, v in batch.slice(index, 1).to_pylist()[0].items() if k in shown}
 
 
 def _plain(value):

@@ -27,6 +27,10 @@ class Suite:
     # Landed rows never change, so each is validated once: a check passes over the rows
     # whose landing time is after the last passed evaluation's (None: the whole result).
     landed_at_column: str | None = None
+    # The columns a failing row's sample shows. The sample stays in Dagster's event log,
+    # which `cdp forget` does not rewrite, so none of them may hold a person's value (an
+    # identifier, a name): the file and line say where to look instead.
+    shown: tuple[str, ...] = ()
 
 
 def _true(column: str) -> gxe.ExpectColumnValuesToBeInSet:
@@ -52,6 +56,7 @@ LANDED = [
             _true("has_identifier"),
             _true("timestamp_is_sane"),
         ],
+        shown=("message_id", "type", "timestamp", "has_identifier", "timestamp_is_sane", "_cdp_file", "_cdp_line"),
     ),
     Suite(
         name="orders_have_ids_and_non_negative_totals",
@@ -67,6 +72,7 @@ LANDED = [
             gxe.ExpectColumnValuesToBeBetween(column="total", min_value=0),
             _true("timestamp_is_sane"),
         ],
+        shown=("order_id", "total", "status", "created_at", "timestamp_is_sane", "_cdp_file", "_cdp_line"),
     ),
     Suite(
         name="pos_amounts_are_non_negative",
@@ -78,6 +84,7 @@ LANDED = [
             gxe.ExpectColumnValuesToNotBeNull(column="transaction_id"),
             gxe.ExpectColumnValuesToBeBetween(column="amount", min_value=0),
         ],
+        shown=("transaction_id", "amount", "ts", "_cdp_file", "_cdp_line"),
         blocking=False,
     ),
     Suite(
@@ -93,6 +100,8 @@ LANDED = [
         expectations=[
             gxe.ExpectColumnValuesToMatchRegex(column="identifier_value", regex=r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"),
         ],
+        # a CRM's record key is its contact id, an identifier too
+        shown=("source", "_cdp_file"),
     ),
 ]
 
@@ -103,6 +112,7 @@ MARTS = [
         description="No profile_id appears twice in cdp.profiles.",
         sql="select profile_id, count(*) as copies from cdp.profiles group by profile_id having count(*) > 1",
         expectations=[gxe.ExpectTableRowCountToEqual(value=0)],
+        shown=("profile_id", "copies"),
     ),
     Suite(
         name="each_identifier_in_one_profile",
@@ -111,6 +121,7 @@ MARTS = [
         sql="""select identifier_type, identifier_value, count(distinct profile_id) as profiles
                from cdp.profile_identifiers group by 1, 2 having count(distinct profile_id) > 1""",
         expectations=[gxe.ExpectTableRowCountToEqual(value=0)],
+        shown=("identifier_type", "profiles"),
     ),
     Suite(
         name="revenue_reconciles",
@@ -120,5 +131,6 @@ MARTS = [
                      - coalesce((select sum(total) from cdp.orders where is_revenue and profile_id is not null), 0)
                      - coalesce((select sum(amount) from cdp.pos_transactions where profile_id is not null), 0), 2) as difference""",
         expectations=[gxe.ExpectColumnValuesToBeBetween(column="difference", min_value=-0.01, max_value=0.01)],
+        shown=("difference",),
     ),
 ]

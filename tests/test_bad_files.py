@@ -186,6 +186,6 @@ def test_a_landed_data_check_names_the_file_of_a_bad_row(workspace):
     (workspace.landing / "shop" / "orders_neg.jsonl").write_text(order("o3").replace("9.5", "-1"))
     land_and_reconcile(workspace)
     suite = next(s for s in LANDED if s.asset == ["raw", "shop_orders"])
-    outcome = validate_query(workspace.root / "w.duckdb", suite.name, suite.sql, suite.expectations)
+    outcome = validate_query(workspace.root / "w.duckdb", suite.name, suite.sql, suite.expectations, suite.shown)
     (failure,) = outcome.failures()
     assert failure.sample[0]["_cdp_file"] == "shop/orders_neg.jsonl" and failure.sample[0]["_cdp_line"] == 1

@@ -60,6 +60,8 @@ COMPUTED_TRAITS = {
     "last_viewed_at": {"source": "events", "type": "track", "event": "Product Viewed", "aggregate": "max"},
     "store_one_spend": {"source": "pos_transactions", "where": {"store_id": "s1"}, "aggregate": "sum", "of": "amount"},
     "stores_visited": {"source": "pos_transactions", "aggregate": "distinct_count", "of": "store_id"},
+    # 630.5 / 3 has no exact 4-byte float: a `double` must be 8 bytes
+    "average_spend": {"source": "pos_transactions", "aggregate": "avg", "of": "amount"},
     # a source declared in cdp.yml alone
     "average_rating": {"source": "reviews", "aggregate": "avg", "of": "rating"},
     "last_reviewed_product": {"source": "reviews", "aggregate": "last", "of": "product"},
@@ -144,6 +146,12 @@ def test_a_source_s_records_aggregate_through_their_identifiers(workspace):
     assert trait(workspace, "store_one_spend") == {"ann@mail.org": 130.5, "bo@mail.org": 20.0, "cy@mail.org": None,
                                                     "dee@mail.org": None}
     assert trait(workspace, "stores_visited") == {"ann@mail.org": 2, "bo@mail.org": 1, "cy@mail.org": 0, "dee@mail.org": 0}
+
+
+def test_a_double_trait_is_double_precision(workspace):
+    assert trait(workspace, "average_spend")["ann@mail.org"] == 630.5 / 3
+    assert workspace.query("select distinct typeof(average_spend), typeof(top_viewed_price) "
+                           "from cdp.profile_computed_traits") == [("DOUBLE", "DOUBLE")]
 
 
 def test_a_source_declared_in_cdp_yml_alone_has_computed_traits(workspace):

@@ -63,7 +63,7 @@ def test_the_malformed_line_is_rejected_with_its_reason(workspace):
     malformed = next(r for r in rows if r[2] == "malformed JSON")
     assert malformed[3].startswith('{"type": "track", "event": "Broken"')
     reasons = {r[0] for r in workspace.query("select reason from cdp.rejected_rows")}
-    assert "malformed CSV row: expected 9 fields, found 2" in reasons
+    assert "malformed CSV row: expected 10 fields, found 2" in reasons  # the CRM export with its opt-in field
     assert "wrong type: amount is not double in amount: not-a-number" in reasons
     assert "neither userId nor anonymousId" in reasons
 

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from core.config import load_config
+from core.consent import ConsentConfig
 from tests.conftest import REPO, land, make_workspace
 
 EVENTS = [
@@ -36,6 +37,7 @@ def warehouse(tmp_path_factory):
     (events / "day1.jsonl").write_text("".join(json.dumps(e) + "\n" for e in EVENTS))
     config = load_config(REPO / "cdp.yml")
     config.sources = {"events": config.sources["events"], "app_events": config.sources["events"]}
+    config.consent = ConsentConfig()  # its statements read the CRM source left out here
     land(root, config)
     workspace = make_workspace(root)
     result = workspace.cdp("dbt", "build", "--select", "+stg_cdp__identifiers", CDP_WAREHOUSE=str(root / "w.duckdb"))

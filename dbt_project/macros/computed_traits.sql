@@ -10,7 +10,7 @@
 {%- endmacro %}
 
 {% macro computed_trait_type(data_type) -%}
-    {%- set types = {'integer': dbt.type_bigint(), 'double': dbt.type_float(), 'boolean': dbt.type_boolean(),
+    {%- set types = {'integer': dbt.type_bigint(), 'double': type_double(), 'boolean': dbt.type_boolean(),
                      'timestamp': dbt.type_timestamp(), 'string': dbt.type_string()} -%}
     {{ return(types[data_type]) }}
 {%- endmacro %}
@@ -23,7 +23,7 @@
     {%- set state = namespace(sql=resolve_segment_cutoffs(sql)) -%}
     {%- for kind, name in modules.re.findall('__CDP_PROP_(TEXT|NUMBER)__([A-Za-z0-9_]+?)__END__', state.sql) | unique -%}
         {%- set text = adapter.dispatch('json_text', 'cdp')('r.properties', name) -%}
-        {%- set value = text if kind == 'TEXT' else dbt.safe_cast(text, dbt.type_float()) -%}
+        {%- set value = text if kind == 'TEXT' else dbt.safe_cast(text, type_double()) -%}
         {%- set state.sql = state.sql.replace('__CDP_PROP_' ~ kind ~ '__' ~ name ~ '__END__', value) -%}
     {%- endfor -%}
     {#- a column name quoted for this engine: Spark reads "x" as a string, `x` as a column -#}

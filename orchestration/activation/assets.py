@@ -43,6 +43,8 @@ def build_activation_assets(config: CdpConfig, settings: Settings, mart_keys: li
     sources = {"segment_members": ["profiles", "segment_memberships"], "crm_contacts": ["crm_sync_back"]}
     assets = []
     for name, destination in config.destinations.items():
-        deps = [key for key in mart_keys if key.path[-1] in sources[destination.rows]]
+        # a destination that needs a consent purpose reads cdp.profile_consent too
+        read = [*sources[destination.rows], *(["profile_consent"] if destination.purpose else [])]
+        deps = [key for key in mart_keys if key.path[-1] in read]
         assets.append(_build_destination_asset(name, deps, config, settings))
     return assets

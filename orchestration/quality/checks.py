@@ -39,7 +39,7 @@ def _suite_check(suite: Suite, settings: Settings) -> dg.AssetChecksDefinition:
             if since:
                 sql = f"select * from ({suite.sql}) as landed where {suite.landed_at_column} > cast('{since}' as timestamptz)"
             metadata = {"landed_after": since or "(all rows)", VALIDATED_THROUGH: str(through)}
-        outcome = validate_query(warehouse, suite.name, sql, suite.expectations, lock_wait=lock_wait)
+        outcome = validate_query(warehouse, suite.name, sql, suite.expectations, suite.shown, lock_wait=lock_wait)
         metadata["rows_validated"] = outcome.rows
         for failure in outcome.failures():
             label = f"{failure.expectation}({failure.column})" if failure.column else failure.expectation
