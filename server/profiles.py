@@ -6,9 +6,10 @@ the thread indexes it (server/snapshot.py) while the old one keeps answering, th
 swaps. The previous snapshot's DuckDB handle closes when its last request is done. A
 read-only handle on the old file never blocks publishing, which writes another file.
 
-Consent: a profile column `<purpose>_consent` (today `email_consent`) declares a
-purpose. A lookup that names one (`?purpose=email`) is answered only for a person
-whose column is true; for anyone else the answer is the same 404 as for a stranger.
+Consent: a purpose is one of cdp.yml's (`cdp.profile_consent`), or a boolean profile
+column `<purpose>_consent` (`email_consent`). A lookup that names one
+(`?purpose=email_marketing`) is answered only for a person who granted it (whose column
+is true); for anyone else the answer is the same 404 as for a stranger.
 """
 
 from __future__ import annotations

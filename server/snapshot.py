@@ -33,6 +33,8 @@ from server.columns import Column, column
 # A profile id is found like an identifier, under this type (merged-away ids too).
 PROFILE_ID = "profile_id"
 CONSENT_SUFFIX = "_consent"
+# cdp.profile_consent's states, numbered as the in-memory arrays hold them
+CONSENT_STATES = ("unknown", "granted", "denied")
 JSON_EVENT_COLUMNS = ("properties", "traits", "context")
 
 _KEY_SQL = "('0x' || md5({type} || ':' || {value})[1:16])::ubigint"
@@ -67,6 +69,21 @@ def _grouped(con: duckdb.DuckDBPyConnection, sql: str, people: int) -> tuple[lis
     offsets = np.searchsorted(ordinals, np.arange(people + 1)).astype(np.int64)
     columns = [column(table.column(name)) for name in table.column_names if name != "ordinal"]
     return columns, offsets
+
+
+def _consent_states(con: duckdb.DuckDBPyConnection, people: int) -> dict[str, np.ndarray]:
+    """Per purpose of cdp.profile_consent, each person's state (an index of CONSENT_STATES)
+    by ordinal; only the stated rows are read, as most people state nothing."""
+    purposes = [row[0] for row in con.sql("select distinct purpose from snap.cdp.profile_consent order by 1").fetchall()]
+    states = {purpose: np.zeros(people, dtype=np.int8) for purpose in purposes}
+    stated = con.sql(
+        "select c.purpose, o.ordinal, (case c.state when 'granted' then 1 else 2 end)::tinyint as state "
+        "from snap.cdp.profile_consent c join ordinals o using (profile_id) where c.state in ('granted', 'denied')"
+    ).fetchnumpy()
+    for purpose in purposes:
+        mine = stated["purpose"] == purpose
+        states[purpose][stated["ordinal"][mine]] = stated["state"][mine]
+    return states
 
 
 def _profile_columns(con: duckdb.DuckDBPyConnection) -> str:
@@ -122,12 +139,15 @@ class Snapshot:
         table = con.sql(f"select {_profile_columns(con)} from snap.cdp.profiles p "
                         "join ordinals o using (profile_id) order by o.ordinal").to_arrow_table()
         self._profile = [(name, column(table.column(name))) for name in table.column_names]
-        self.purposes = {
+        self._consent_columns = {
             name.removesuffix(CONSENT_SUFFIX): index
             for index, name in enumerate(table.column_names)
             if name.endswith(CONSENT_SUFFIX) and pa.types.is_boolean(table.schema.field(name).type)
         }
         del table
+        self._consent = _consent_states(con, self.people) if "profile_consent" in tables else {}
+        # a purpose of cdp.yml wins over a profile column of the same name
+        self.purposes = set(self._consent_columns) | set(self._consent)
         self._identifiers, self._identifier_offsets = _grouped(con, (
             "select o.ordinal, i.identifier_type, i.identifier_value, i.first_seen_at, i.last_seen_at "
             "from snap.cdp.profile_identifiers i join ordinals o using (profile_id) order by o.ordinal, 2, 3"
@@ -161,7 +181,9 @@ class Snapshot:
         return self._profile[0][1].get(ordinal)
 
     def consents(self, ordinal: int, purpose: str) -> bool:
-        return self._profile[self.purposes[purpose]][1].get(ordinal) is True
+        if purpose in self._consent:
+            return CONSENT_STATES[self._consent[purpose][ordinal]] == "granted"
+        return self._profile[self._consent_columns[purpose]][1].get(ordinal) is True
 
     def profile(self, ordinal: int) -> dict:
         """The profile's traits (its columns), identifiers and segments."""
@@ -176,7 +198,10 @@ class Snapshot:
             {"name": name, "entered_at": entered}
             for name, entered in zip(*(column.span(start, end) for column in self._segments))
         ]
-        return {"profile_id": traits.pop("profile_id"), "traits": traits, "identifiers": identifiers, "segments": segments}
+        answer = {"profile_id": traits.pop("profile_id"), "traits": traits, "identifiers": identifiers, "segments": segments}
+        if self._consent:
+            answer["consent"] = {purpose: CONSENT_STATES[states[ordinal]] for purpose, states in sorted(self._consent.items())}
+        return answer
 
     def events(self, profile_id: str, limit: int, before: tuple[datetime, str] | None) -> list[dict]:
         """The profile's events, newest first, `limit` of them older than `before` (event_at, message_id)."""

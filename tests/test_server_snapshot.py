@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from core.config import load_config
+from server.errors import ApiError
 from server.profiles import ProfileStore
 from tests.conftest import REPO
 
@@ -59,3 +60,41 @@ def test_a_new_snapshot_is_served_and_the_one_it_replaced_is_let_go(tmp_path):
         assert _deleted_files_open(tmp_path) == []
     finally:
         gc.unfreeze()
+
+
+def test_a_purpose_of_cdp_yml_is_served_only_for_people_who_granted_it(tmp_path):
+    """Purposes come from cdp.profile_consent (and a boolean `<purpose>_consent` column);
+    denied and unknown answer as a stranger does, and a profile lists its states."""
+    published = tmp_path / "cdp_published.duckdb"
+    with duckdb.connect(str(published)) as con:
+        con.sql("create schema cdp")
+        con.sql("""create table cdp.profiles as select * from (values
+            ('prf_1', 'ada@lovelace.io', true), ('prf_2', 'bo@mail.org', true), ('prf_3', 'cy@mail.org', false)
+        ) as t(profile_id, email, email_consent)""")
+        con.sql("""create table cdp.profile_identifiers as select profile_id, 'email' as identifier_type,
+            email as identifier_value, now()::timestamp as first_seen_at, now()::timestamp as last_seen_at from cdp.profiles""")
+        con.sql("""create table cdp.profile_consent as select * from (values
+            ('prf_1', 'email_marketing', 'granted'), ('prf_2', 'email_marketing', 'denied'),
+            ('prf_3', 'email_marketing', 'unknown'), ('prf_1', 'advertising', 'unknown'),
+            ('prf_2', 'advertising', 'granted'), ('prf_3', 'advertising', 'unknown')
+        ) as t(profile_id, purpose, state)""")
+    store = ProfileStore(published, load_config(REPO / "cdp.yml").identity, check_seconds=3600)
+    assert store.refresh()
+
+    ada = store.profile("email", "ada@lovelace.io", "email_marketing")
+    assert ada["consent"] == {"advertising": "unknown", "email_marketing": "granted"}
+    assert store.profile("email", "bo@mail.org", "advertising")["profile_id"] == "prf_2"
+    stranger = _refused(store, "nobody@mail.org", "email_marketing")
+    assert _refused(store, "bo@mail.org", "email_marketing") == _refused(store, "cy@mail.org", "email_marketing") == stranger
+    assert stranger[0] == 404
+    assert store.profile("email", "bo@mail.org", "email")["profile_id"] == "prf_2"  # the profile column, still a purpose
+    status, _, message = _refused(store, "ada@lovelace.io", "telepathy")
+    assert status == 400 and "advertising, email, email_marketing" in message
+
+
+def _refused(store: ProfileStore, email: str, purpose: str) -> tuple[int, str, str]:
+    try:
+        store.profile("email", email, purpose)
+    except ApiError as error:
+        return error.status, error.code, error.message
+    raise AssertionError(f"{email} was answered for {purpose}")
