@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal, get_origin
 
@@ -229,10 +230,11 @@ class SegmentConfig(_Strict):
     description: str
     where: dict = Field(description="a condition tree: {all: [...]}, {any: [...]}, {not: ...} or {trait, op, value}")
 
-    def predicate(self, name: str, computed: dict[str, str] | None = None, performed: Performed | None = None) -> str:
+    def predicate(self, name: str, computed: dict[str, str] | None = None, performed: Performed | None = None,
+                  purposes: Collection[str] = ()) -> str:
         """SQL over cdp.profiles and the computed traits (`computed`: name -> type), with
-        conditions on behaviour compiled by `performed`."""
-        return compile_where(self.where, f"segments.{name}.where", computed, performed)
+        conditions on behaviour compiled by `performed` and on consent to `purposes`."""
+        return compile_where(self.where, f"segments.{name}.where", computed, performed, purposes)
 
 
 class ComputedTraitConfig(_Strict):
@@ -355,7 +357,7 @@ class CdpConfig(_Strict):
         return {name: SEGMENT_TYPES[trait.data_type] for name, trait in self.compiled_traits().items()}
 
     def segment_predicate(self, name: str) -> str:
-        return self.segments[name].predicate(name, self.computed_trait_types(), self._performed)
+        return self.segments[name].predicate(name, self.computed_trait_types(), self._performed, self.consent.purposes)
 
     def environment_variables(self) -> set[str]:
         """The variables this config names for URLs and tokens."""
@@ -400,7 +402,7 @@ class CdpConfig(_Strict):
             if not NAME_PATTERN.match(name):
                 raise ValueError(f"segment name {name!r} must be lowercase letters, digits and underscores")
             try:
-                segment.predicate(name, computed, self._performed)
+                segment.predicate(name, computed, self._performed, self.consent.purposes)
             except SegmentError as exc:
                 raise ValueError(str(exc)) from exc
         self._check_consent()

@@ -15,7 +15,7 @@ treats a backslash in a literal as an escape and DuckDB does not.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from core.marts import SQL_SEGMENTS_DIR, listed_sql_segments, profile_columns
@@ -106,37 +106,55 @@ def _condition(node: dict, where: str, columns: Columns) -> str:
 
 
 Performed = Callable[[Any, str], str]
+# dbt reads cdp.profile_consent where this mark stands (macros/computed_traits.sql)
+CONSENT_MARK = "__CDP_PROFILE_CONSENT__"
 
 
-def compile_where(node: Any, where: str, computed: dict[str, str] | None = None, performed: Performed | None = None) -> str:
+def compile_where(node: Any, where: str, computed: dict[str, str] | None = None, performed: Performed | None = None,
+                  purposes: Collection[str] = ()) -> str:
     """SQL for a condition tree: {all: [...]}, {any: [...]}, {not: ...} or a condition, over
     the columns of cdp.profiles and the `computed` traits (name -> type, as profiles types).
-    `performed` compiles a condition on behaviour ({performed: {...}}, where it says)."""
+    `performed` compiles a condition on behaviour ({performed: {...}}, where it says);
+    {consent: <purpose>} holds for people who granted one of the consent `purposes`."""
     columns = {name: (name, data_type) for name, data_type in profile_columns().items()}
     # a computed trait's name is the user's (`order` is a keyword): dbt quotes it for its engine
     columns.update({name: (f"__CDP_COLUMN__{name}__END__", data_type) for name, data_type in (computed or {}).items()})
-    return _compile(node, where, columns, performed)
+    return _compile(node, where, columns, performed, purposes)
 
 
 # trait -> (its column in SQL, its type)
 Columns = dict[str, tuple[str, str]]
 
 
-def _compile(node: Any, where: str, columns: Columns, performed: Performed | None) -> str:
+def _compile(node: Any, where: str, columns: Columns, performed: Performed | None, purposes: Collection[str]) -> str:
     if not isinstance(node, dict):
         raise SegmentError(f"{where}: expected a condition or all/any/not")
     for joiner in ("all", "any"):
         if joiner in node:
             if set(node) != {joiner} or not isinstance(node[joiner], list) or not node[joiner]:
                 raise SegmentError(f"{where}.{joiner}: takes a non-empty list and nothing beside it")
-            parts = [_compile(child, f"{where}.{joiner}[{i}]", columns, performed) for i, child in enumerate(node[joiner])]
+            parts = [_compile(child, f"{where}.{joiner}[{i}]", columns, performed, purposes)
+                     for i, child in enumerate(node[joiner])]
             return "(" + f" {'and' if joiner == 'all' else 'or'} ".join(parts) + ")"
     if "not" in node:
         if set(node) != {"not"}:
             raise SegmentError(f"{where}.not: takes one condition and nothing beside it")
-        return f"not ({_compile(node['not'], f'{where}.not', columns, performed)})"
+        return f"not ({_compile(node['not'], f'{where}.not', columns, performed, purposes)})"
     if "performed" in node:
         if set(node) != {"performed"} or performed is None:
             raise SegmentError(f"{where}.performed: takes one mapping and nothing beside it")
         return "(" + performed(node["performed"], f"{where}.performed") + ")"
+    if "consent" in node:
+        return "(" + _consented(node, where, purposes) + ")"
     return "(" + _condition(node, where, columns) + ")"
+
+
+def _consented(node: dict, where: str, purposes: Collection[str]) -> str:
+    purpose = node["consent"]
+    if set(node) != {"consent"}:
+        raise SegmentError(f"{where}.consent: takes a purpose and nothing beside it")
+    if purpose not in purposes:
+        known = ", ".join(sorted(purposes)) or "none declared"
+        raise SegmentError(f"{where}.consent: unknown purpose {purpose!r} (consent.purposes: {known})")
+    return (f"profile_id in (select c.profile_id from {CONSENT_MARK} as c "
+            f"where c.purpose = {portable_literal(purpose)} and c.is_granted)")

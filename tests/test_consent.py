@@ -50,7 +50,13 @@ def world(tmp_path_factory) -> tuple[Workspace, dict[str, str], Path]:
     config = shipped_config()
     config["sources"]["preference_center"] = PREFERENCE_CENTER
     config["consent"] = {"purposes": PURPOSES}
-    config["segments"] = {"known": {"description": "Everyone with an email.", "where": {"trait": "email", "op": "not_null"}}}
+    config["segments"] = {
+        "known": {"description": "Everyone with an email.", "where": {"trait": "email", "op": "not_null"}},
+        "ad_audience": {"description": "Known people who granted advertising.",
+                        "where": {"all": [{"trait": "email", "op": "not_null"}, {"consent": "advertising"}]}},
+        "not_for_newsletters": {"description": "Everyone who did not grant email marketing.",
+                                "where": {"not": {"consent": "email_marketing"}}},
+    }
     config["destinations"] = {
         "newsletter": {"type": "csv", "segments": ["known"], "fields": ["email"], "purpose": "email_marketing"},
         "ads": {"type": "csv", "segments": ["known"], "fields": ["email"], "purpose": "advertising"},
@@ -124,6 +130,16 @@ def test_a_destination_sends_only_people_who_granted_its_purpose(world):
     assert members(exports, "ads") == {"ann@mail.org"}
 
 
+def test_a_segment_can_require_consent_to_a_purpose(world):
+    workspace, _, _ = world
+    members = dict(workspace.query(
+        "select m.segment, list(p.email order by p.email) from cdp.segment_memberships m "
+        "join cdp.profiles p using (profile_id) where m.segment in ('ad_audience', 'not_for_newsletters') group by 1"))
+    assert members["ad_audience"] == ["ann@mail.org"]
+    # denied and unknown alike are not granted
+    assert members["not_for_newsletters"] == ["bob@mail.org", "cat@mail.org", "dan@mail.org", "eve@mail.org"]
+
+
 def test_a_re_exported_record_states_its_value_from_the_copy_that_first_held_it(world):
     workspace, env, exports = world
     # the CRM exports everyone again: Ann and Cat touched for other fields, Dan now opted in
@@ -181,6 +197,16 @@ def config_with(**changes) -> str:
 def test_consent_config_errors_name_the_key(consent, destinations, message):
     with pytest.raises(ConfigError) as error:
         parse_config(config_with(consent=consent, destinations=destinations))
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(("where", "message"), [
+    ({"consent": "telepathy"}, "segments.s.where.consent: unknown purpose 'telepathy' (consent.purposes: email_marketing)"),
+    ({"consent": "email_marketing", "trait": "email"}, "segments.s.where.consent: takes a purpose and nothing beside it"),
+])
+def test_a_segments_consent_condition_names_a_declared_purpose(where, message):
+    with pytest.raises(ConfigError) as error:
+        parse_config(config_with(segments={"s": {"description": "", "where": where}}))
     assert message in str(error.value)
 
 

@@ -33,6 +33,10 @@
     {%- if '__CDP_EVENTS__' in state.sql -%}
         {%- set state.sql = state.sql.replace('__CDP_EVENTS__', '(select * from ' ~ ref('events') ~ ')') -%}
     {%- endif -%}
+    {#- a segment's {consent: purpose}: the model declares `depends_on` profile_consent -#}
+    {%- if '__CDP_PROFILE_CONSENT__' in state.sql -%}
+        {%- set state.sql = state.sql.replace('__CDP_PROFILE_CONSENT__', '(select * from ' ~ ref('profile_consent') ~ ')') -%}
+    {%- endif -%}
     {%- for name in modules.re.findall('__CDP_RECORDS_([a-z][a-z0-9_]*?)__', state.sql) | unique -%}
         {%- set state.sql = state.sql.replace('__CDP_RECORDS_' ~ name ~ '__', '(' ~ source_records(name) ~ ')') -%}
     {%- endfor -%}

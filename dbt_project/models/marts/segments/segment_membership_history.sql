@@ -9,6 +9,7 @@
 -- depends_on: {{ ref('stg_cdp__segment_definitions') }}
 -- depends_on: {{ ref('events') }}
 -- depends_on: {{ ref('int_identity__records_resolved') }}
+-- depends_on: {{ ref('profile_consent') }}
 with
 
 -- who is in each segment right now: declarative ones (cdp.yml) and SQL ones (models)
