@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from core.config import ConfigError, load_config, parse_config
@@ -149,3 +151,10 @@ def test_an_event_condition_compiles_its_values_to_literals():
         " and r.__CDP_COLUMN__event_at__END__ >= __CDP_DAYS_AGO_7__"
         " group by r.profile_id having count(*) >= 2))"
     )
+
+
+def test_the_readme_example_is_a_valid_config():
+    """The README's cdp.yml is what a newcomer copies: it must load as it is."""
+    (example, *_) = re.findall(r"```yaml\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+    config = parse_config(example)
+    assert "c.is_granted" in config.segment_predicate("lapsed_customers")
