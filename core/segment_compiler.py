@@ -151,7 +151,7 @@ def _compile(node: Any, where: str, columns: Columns, performed: Performed | Non
 
 def _consented(node: dict, where: str, purposes: Collection[str]) -> str:
     purpose = node["consent"]
-    if set(node) != {"consent"}:
+    if set(node) != {"consent"} or not isinstance(purpose, str):
         raise SegmentError(f"{where}.consent: takes a purpose and nothing beside it")
     if purpose not in purposes:
         known = ", ".join(sorted(purposes)) or "none declared"

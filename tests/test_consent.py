@@ -203,6 +203,7 @@ def test_consent_config_errors_name_the_key(consent, destinations, message):
 @pytest.mark.parametrize(("where", "message"), [
     ({"consent": "telepathy"}, "segments.s.where.consent: unknown purpose 'telepathy' (consent.purposes: email_marketing)"),
     ({"consent": "email_marketing", "trait": "email"}, "segments.s.where.consent: takes a purpose and nothing beside it"),
+    ({"consent": ["email_marketing"]}, "segments.s.where.consent: takes a purpose and nothing beside it"),
 ])
 def test_a_segments_consent_condition_names_a_declared_purpose(where, message):
     with pytest.raises(ConfigError) as error:
