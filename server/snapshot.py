@@ -77,8 +77,9 @@ def _consent_states(con: duckdb.DuckDBPyConnection, people: int) -> dict[str, np
     purposes = [row[0] for row in con.sql("select distinct purpose from snap.cdp.profile_consent order by 1").fetchall()]
     states = {purpose: np.zeros(people, dtype=np.int8) for purpose in purposes}
     stated = con.sql(
-        "select c.purpose, o.ordinal, (case c.state when 'granted' then 1 else 2 end)::tinyint as state "
-        "from snap.cdp.profile_consent c join ordinals o using (profile_id) where c.state in ('granted', 'denied')"
+        "select c.purpose, o.ordinal, (list_position($states, c.state) - 1)::tinyint as state "
+        "from snap.cdp.profile_consent c join ordinals o using (profile_id) where list_position($states, c.state) > 1",
+        params={"states": list(CONSENT_STATES)},
     ).fetchnumpy()
     for purpose in purposes:
         mine = stated["purpose"] == purpose
