@@ -213,11 +213,6 @@ def main(argv: list[str] | None = None) -> int:
         return explain_command(settings, config, args.identifier_type, args.value)
     if args.command == "serve":
         return serve(settings, config, args.host, args.port)
-    if args.command == "forget" and settings.engine == "spark":
-        print("cdp: cdp forget is not built on Spark: it would erase the person from the DuckDB landing buffer "
-              "but not from Spark's tables and the lake (docs/spark.md). Nothing was recorded; carry the request "
-              "out with CDP_ENGINE=duckdb.", file=sys.stderr)
-        return 2
     if args.command == "forget":
         def run_job(name: str) -> bool:
             return materialize_all(settings, "cdp forget", job_name=name)

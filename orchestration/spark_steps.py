@@ -32,6 +32,7 @@ from pathlib import Path
 
 from core.lake_views import replace_lake_views
 from core.settings import Settings
+from core.sql import literal, quote
 from core.warehouse_lock import connect
 
 # the digest of what landed when the raw tables were last copied into the lake
@@ -125,11 +126,18 @@ def copy_for_duckdb(settings: Settings, run_id: str, log: Callable[[str], None] 
 
 def lake_copy_writer(settings: Settings) -> Callable[[Path], None]:
     """A writer of the BI copy (activation/publish_parquet.py) from the current copy of
-    Spark's tables: the same files, no Spark needed to publish."""
+    Spark's tables: the same files, no Spark needed to publish; and the warehouse's own
+    `cdp` tables (cdp.privacy_requests), which no model builds, as DuckDB publishes them."""
     def write(folder: Path) -> None:
         source = current_copy(settings) / "cdp"
         for table in sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
             shutil.copytree(table, folder / table.name,
                             ignore=lambda _, names: [n for n in names if n.startswith(("_", "."))])
+        with connect(settings.warehouse, read_only=True, wait_seconds=settings.lock_wait_seconds,
+                     what="the warehouse's own cdp tables") as con:
+            for (table,) in con.sql("select table_name from duckdb_tables() where schema_name = 'cdp' "
+                                    "order by 1").fetchall():
+                (folder / table).mkdir()
+                con.sql(f"copy cdp.{quote(table)} to {literal(str(folder / table / 'part-0.parquet'))} (format parquet)")
 
     return write

@@ -5,7 +5,9 @@
 3. In one transaction: find each person (privacy.resolve), delete their rows everywhere
    (privacy.erase), let the records their removal touches be resolved again
    (privacy.neighbours), suppress their identifiers, and record what was done.
-   Before it, the export files are rewritten without them (privacy.files).
+   Before it, the export files are rewritten without them (privacy.files). On Spark, the
+   lake's Parquet tables are staged without them in the same step, and replace their
+   files once it is committed (privacy.lake).
 4. Rewrite the warehouse into a fresh file (privacy.compact).
 
 Nothing is written while there is nothing to do. A run killed at any point leaves either
@@ -24,7 +26,7 @@ from core.config import CdpConfig
 from core.privacy import SUPPRESSIONS, check_key, install_keyed_hash, keyed_hash_sql, load_key
 from core.settings import Settings
 from core.warehouse_lock import connect
-from privacy import erase, files, neighbours, resolve
+from privacy import erase, files, lake, neighbours, resolve
 from privacy.compact import compact, needs_compaction
 from privacy.landing_requests import record_new_files, request_files, unread
 from privacy.store import COMPLETED, ERASED, PENDING, REQUESTS, ensure_tables, has_requests_table
@@ -42,13 +44,14 @@ class Outcome:
     compacted: int = 0
     export_rows_removed: int = 0
     job_files_deleted: int = 0
-    # on Spark: requests recorded but left pending, as erasure from the lake is not built
-    left_pending: int = 0
+    lake_tables_rewritten: int = 0  # on Spark: the lake's Parquet tables that held a forgotten row
 
 
 def _has_work(settings: Settings) -> bool:
     """New request files, pending requests, or an erasure not yet compacted (read-only)."""
     found = request_files(settings.landing_dir)
+    if settings.engine == "spark" and lake.has_staged(settings.lake_dir):
+        return True
     if not settings.warehouse.exists():
         return bool(found)
     with connect(settings.warehouse, read_only=True, wait_seconds=settings.lock_wait_seconds, what="privacy") as con:
@@ -74,18 +77,19 @@ def process(settings: Settings, config: CdpConfig, settle_staged: Callable[[], N
         new = record_new_files(con, settings.landing_dir, config.identity, key)
         outcome.received = len(new)
         outcome.invalid = [(r.request_id, r.error) for r in new if r.error]
-        if settings.engine == "spark":
-            # erasing from Spark's tables and the lake is not built (docs/spark.md): the
-            # requests stay pending, so the run's every_request_completed check fails, and
-            # says so, until they are carried out on DuckDB
-            outcome.left_pending = con.sql(f"select count(*) from {REQUESTS} where status = '{PENDING}'").fetchall()[0][0]
-            return outcome
+        spark = settings.engine == "spark"
+        if spark:  # a swap a killed run left: finished if its erasure was committed, else dropped
+            lake.finish(con, settings.lake_dir)
         con.sql("begin")
         outcome.completed += lift(con)
         if resolve.resolve(con):
             outcome.export_rows_removed = sum(files.scrub_exports(settings.export_dir, files.person_tokens(con)).values())
             _erase(con, config, outcome)
+            if spark and outcome.erased:
+                outcome.lake_tables_rewritten = lake.stage_erasure(con, settings.lake_dir, *_sources(config))
         con.sql("commit")
+        if spark:
+            lake.finish(con, settings.lake_dir)
         must_compact = needs_compaction(con)
     if must_compact:
         outcome.compacted = compact(settings.warehouse, settings.lock_wait_seconds)
@@ -93,9 +97,13 @@ def process(settings: Settings, config: CdpConfig, settle_staged: Callable[[], N
     return outcome
 
 
+def _sources(config: CdpConfig) -> tuple[set[str], list[str]]:
+    """The sources (raw tables of their own), and the Segment ones among them."""
+    return set(config.sources), [name for name, source in config.sources.items() if source.format == "segment"]
+
+
 def _erase(con: duckdb.DuckDBPyConnection, config: CdpConfig, outcome: Outcome) -> None:
-    sources = set(config.sources)
-    segment_sources = [name for name, source in config.sources.items() if source.format == "segment"]
+    sources, segment_sources = _sources(config)
     anyone = con.sql("select (select count(*) from pv_profiles) + (select count(*) from pv_erase) "
                      "+ (select count(*) from pv_records where erasing)").fetchall()[0][0]
     erased = erase.Erased()

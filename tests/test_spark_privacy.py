@@ -1,39 +1,50 @@
-"""Privacy on Spark (docs/spark.md): erasure from Spark's tables and the lake is not built,
-so `cdp forget` refuses at once, and a request dropped in the landing folder is recorded
-and left pending, which the run's every_request_completed check reports."""
+"""Privacy on Spark (docs/spark.md): `cdp forget` with CDP_ENGINE=spark erases the person
+from the landing buffer (DuckDB's, where the privacy step runs as on DuckDB) and from every
+Parquet table of the lake (privacy/lake.py): the raw copies, Spark's own tables (the kept
+history ones among them) and the copies the warehouse's views read; the run then builds on
+Spark and publishes again. Afterwards no file under the data folder (warehouse, lake,
+metastore, published copies, exports, Dagster's) holds a value of theirs, and nobody
+else's profile changed.
+
+One small world, one Spark build and one forget: each Spark run starts JVMs and runs the
+dbt project, minutes on 2 shared cores. Marked `spark`."""
 
 from __future__ import annotations
 
-import os
-import subprocess
+import duckdb
+import pytest
 
-from core.config import load_config
-from core.settings import load_settings
-from privacy.process import process
-from privacy.status import unfinished
-from tests.conftest import CDP, REPO
+from ingestion.sample_data import generate_landing
+from tests.conftest import make_workspace
+from tests.test_privacy import RELATIVE, RELATIVE_SEGMENTS, bytes_holding, email_of, holding, person
 
-
-def test_cdp_forget_on_spark_refuses_and_records_nothing(tmp_path):
-    env = {**os.environ, "CDP_ENGINE": "spark", "CDP_WAREHOUSE": str(tmp_path / "w.duckdb"),
-           "CDP_LANDING_DIR": str(tmp_path / "landing"), "CDP_CONFIG": str(REPO / "cdp.yml")}
-    done = subprocess.run([str(CDP), "forget", "email", "ann@example.com", "--reason", "t1"], env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2
-    assert "cdp forget is not built on Spark" in done.stderr and "CDP_ENGINE=duckdb" in done.stderr
-    assert "ann@example.com" not in done.stderr + done.stdout
-    assert not (tmp_path / "w.duckdb").exists()
+pytestmark = pytest.mark.spark
+SPARK = {"CDP_ENGINE": "spark"}
 
 
-def test_a_landing_request_on_spark_stays_pending(tmp_path):
-    requests = tmp_path / "landing" / "privacy" / "requests_1.csv"
-    requests.parent.mkdir(parents=True)
-    requests.write_text("type,value,reason\nemail,ann@example.com,ticket 1\n")
-    settings = load_settings({"CDP_ENGINE": "spark", "CDP_WAREHOUSE": str(tmp_path / "w.duckdb"),
-                              "CDP_LANDING_DIR": str(tmp_path / "landing"), "CDP_CONFIG": str(REPO / "cdp.yml")})
-    outcome = process(settings, load_config(settings.config_path))
-    assert (outcome.received, outcome.left_pending, outcome.erased, outcome.completed) == (1, 1, [], [])
-    assert unfinished(settings.warehouse) == {"pending": 1}
-    # the next run reads no file twice and still leaves it pending
-    assert process(settings, load_config(settings.config_path)).left_pending == 1
-    assert unfinished(settings.warehouse) == {"pending": 1}
+def test_a_person_forgotten_on_spark_is_gone_from_every_file(tmp_path):
+    workspace = make_workspace(tmp_path / "w")
+    generate_landing(workspace.landing, people_count=40, seed=5)
+    built = workspace.cdp("run", **SPARK)
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-4000:]
+    profile_id, values = person(workspace, entangled=False)
+    email = email_of(workspace, profile_id)
+    others = f"select * exclude ({', '.join(RELATIVE)}) from cdp.profiles where profile_id <> '{profile_id}' order by all"
+    memberships = (f"select * from cdp.segment_memberships where profile_id <> '{profile_id}' "
+                   f"and segment not in {RELATIVE_SEGMENTS!r} order by all".replace(",)", ")"))
+    before = workspace.query(others), workspace.query(memberships)
+    assert bytes_holding(workspace.root / "lake", values), "the lake held the person before"
+
+    result = workspace.cdp("forget", "email", email, "--reason", "ticket 7", **SPARK)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert workspace.query("select status from cdp.privacy_requests") == [("completed",)]
+
+    assert bytes_holding(workspace.root, values) == []  # warehouse, lake, metastore, published, exports, Dagster
+    assert holding(workspace.warehouse, [*values, profile_id]) == []
+    for snapshot in (workspace.root / "published").glob("*.duckdb"):
+        assert holding(snapshot, [*values, profile_id]) == []
+    assert (workspace.query(others), workspace.query(memberships)) == before
+
+    # Spark's BI copy carries the requests, as DuckDB's does
+    published = workspace.root / "published" / "parquet" / "privacy_requests"
+    assert duckdb.sql(f"select status from read_parquet('{published}/*.parquet')").fetchall() == [("completed",)]

@@ -36,9 +36,6 @@ def build_privacy_assets(
         outcome = process(settings, config, settle_staged)
         for request_id, error in outcome.invalid:
             context.log.warning(f"privacy request {request_id} is invalid and kept for review: {error}")
-        if outcome.left_pending:
-            context.log.warning(f"privacy: {outcome.left_pending} requests left pending: erasure is not built on Spark "
-                                "(docs/spark.md); the check every_request_completed fails until they are carried out")
         if outcome.erased or outcome.completed:
             context.log.info(f"privacy: {len(outcome.erased)} erased, {len(outcome.completed)} completed without erasure, "
                              f"{outcome.compacted} compacted")
@@ -51,7 +48,7 @@ def build_privacy_assets(
             "export_rows_removed": outcome.export_rows_removed,
             "dlt_job_files_deleted": outcome.job_files_deleted,
             "erased_requests": dg.MetadataValue.json(outcome.erased[:LISTED]),
-            "left_pending": outcome.left_pending,
+            "lake_tables_rewritten": outcome.lake_tables_rewritten,
         })
 
     @dg.asset_check(asset=REQUESTS_KEY, name="no_invalid_requests", description=(
