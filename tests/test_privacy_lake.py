@@ -1,0 +1,68 @@
+"""privacy/lake.py without a JVM: a lake laid out as Spark and the Spark steps write it, a
+person's rows staged out in the privacy step's transaction, and the files replaced only
+once it is committed. Every file keeps its name (the warehouse's views list them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from privacy import lake
+
+PERSON, OTHER = "p-forgotten", "p-kept"
+
+
+def _lake(root: Path) -> Path:
+    tables = [root / "warehouse" / "cdp.db" / "profiles", root / "bi_tables" / "run1" / "cdp" / "profiles"]
+    for folder in tables:
+        folder.mkdir(parents=True)
+        for n, who in enumerate((PERSON, OTHER)):
+            duckdb.sql(f"copy (select '{who}' as profile_id, 'x@{who}.example' as email) "
+                       f"to '{folder / f'part-{n}.parquet'}' (format parquet)")
+        (folder / ".part-0.parquet.crc").write_bytes(b"checksum")
+    return root
+
+
+def _step(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """A connection holding the pv_* tables privacy.resolve leaves for one person."""
+    con = duckdb.connect(str(warehouse))
+    con.sql("create schema if not exists privacy")
+    con.sql(f"create temp table pv_profiles as select 'r1' as request_id, '{PERSON}' as profile_id")
+    con.sql("create temp table pv_erase as select 'r1' as request_id, 'email' as identifier_type, "
+            "'x@p-forgotten.example' as identifier_value")
+    return con
+
+
+def _rows(root: Path) -> dict[str, list]:
+    return {str(f.relative_to(root)): duckdb.sql(f"select profile_id from '{f}'").fetchall()
+            for f in sorted(root.rglob("*.parquet")) if not f.name.startswith(".")}
+
+
+def test_the_files_are_replaced_once_the_erasure_is_committed(tmp_path):
+    root = _lake(tmp_path / "lake")
+    with _step(tmp_path / "w.duckdb") as con:
+        con.sql("begin")
+        assert lake.stage_erasure(con, root, set(), []) == 2
+        con.sql("commit")
+        assert lake.finish(con, root) == 4
+        assert not lake.has_staged(root)
+    rows = _rows(root)
+    assert set(rows) == {f"{base}/part-{n}.parquet" for n in (0, 1)
+                         for base in ("warehouse/cdp.db/profiles", "bi_tables/run1/cdp/profiles")}
+    assert sorted(r for found in rows.values() for r in found) == [(OTHER,), (OTHER,)]
+    assert not list(root.rglob("*.crc"))  # Hadoop would refuse a file its checksum no longer matches
+    assert not [f for f in root.rglob("*") if f.is_file() and b"p-forgotten" in f.read_bytes()]
+
+
+def test_a_step_killed_before_its_commit_leaves_the_lake_as_it_was(tmp_path):
+    root = _lake(tmp_path / "lake")
+    before = _rows(root)
+    with _step(tmp_path / "w.duckdb") as con:
+        con.sql("begin")
+        lake.stage_erasure(con, root, set(), [])
+        con.sql("rollback")
+        assert lake.has_staged(root)
+        assert lake.finish(con, root) == 0
+    assert not lake.has_staged(root)
+    assert _rows(root) == before
