@@ -45,6 +45,7 @@ class Outcome:
     export_rows_removed: int = 0
     job_files_deleted: int = 0
     lake_tables_rewritten: int = 0  # on Spark: the lake's Parquet tables that held a forgotten row
+    left_pending: str | None = None  # on Spark: why the requests wait (privacy.lake.not_erasable_here)
 
 
 def _has_work(settings: Settings) -> bool:
@@ -80,6 +81,11 @@ def process(settings: Settings, config: CdpConfig, settle_staged: Callable[[], N
         spark = settings.engine == "spark"
         if spark:  # a swap a killed run left: finished if its erasure was committed, else dropped
             lake.finish(con, settings.lake_dir)
+            outcome.left_pending = lake.not_erasable_here(con, settings.dbt_target)
+            if outcome.left_pending:
+                # never `erased` while a copy may hold the person: the run's every_request_completed
+                # check fails, and says so, until a run can carry them out
+                return outcome
         con.sql("begin")
         outcome.completed += lift(con)
         if resolve.resolve(con):

@@ -36,6 +36,8 @@ def build_privacy_assets(
         outcome = process(settings, config, settle_staged)
         for request_id, error in outcome.invalid:
             context.log.warning(f"privacy request {request_id} is invalid and kept for review: {error}")
+        if outcome.left_pending:
+            context.log.warning(f"privacy: requests left pending: {outcome.left_pending}")
         if outcome.erased or outcome.completed:
             context.log.info(f"privacy: {len(outcome.erased)} erased, {len(outcome.completed)} completed without erasure, "
                              f"{outcome.compacted} compacted")
@@ -49,6 +51,7 @@ def build_privacy_assets(
             "dlt_job_files_deleted": outcome.job_files_deleted,
             "erased_requests": dg.MetadataValue.json(outcome.erased[:LISTED]),
             "lake_tables_rewritten": outcome.lake_tables_rewritten,
+            "left_pending": outcome.left_pending or "",
         })
 
     @dg.asset_check(asset=REQUESTS_KEY, name="no_invalid_requests", description=(
