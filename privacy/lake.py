@@ -65,7 +65,8 @@ def table_groups(lake: Path) -> list[dict[str, dict[str, Path]]]:
     warehouse = lake / "warehouse"
     if warehouse.is_dir():
         for schema_dir in sorted(warehouse.glob(f"*{SPARK_DB_SUFFIX}")):
-            spark[schema_dir.name.removesuffix(SPARK_DB_SUFFIX)] = dict(_tables_of(schema_dir))
+            # `raw.db` exists too, empty: Spark's raw tables are external, over `<lake>/raw/`
+            spark.setdefault(schema_dir.name.removesuffix(SPARK_DB_SUFFIX), {}).update(_tables_of(schema_dir))
     groups = [spark]
     copies = lake / "bi_tables"
     if copies.is_dir():

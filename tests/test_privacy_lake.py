@@ -14,7 +14,10 @@ PERSON, OTHER = "p-forgotten", "p-kept"
 
 
 def _lake(root: Path) -> Path:
-    tables = [root / "warehouse" / "cdp.db" / "profiles", root / "bi_tables" / "run1" / "cdp" / "profiles"]
+    # Spark's raw tables are external: its `raw.db` folder is empty, and the copies are under raw/
+    (root / "warehouse" / "raw.db").mkdir(parents=True)
+    tables = [root / "warehouse" / "cdp.db" / "profiles", root / "bi_tables" / "run1" / "cdp" / "profiles",
+              root / "raw" / "profiles"]
     for folder in tables:
         folder.mkdir(parents=True)
         for n, who in enumerate((PERSON, OTHER)):
@@ -43,14 +46,14 @@ def test_the_files_are_replaced_once_the_erasure_is_committed(tmp_path):
     root = _lake(tmp_path / "lake")
     with _step(tmp_path / "w.duckdb") as con:
         con.sql("begin")
-        assert lake.stage_erasure(con, root, set(), []) == 2
+        assert lake.stage_erasure(con, root, set(), []) == 3
         con.sql("commit")
-        assert lake.finish(con, root) == 4
+        assert lake.finish(con, root) == 6
         assert not lake.has_staged(root)
     rows = _rows(root)
     assert set(rows) == {f"{base}/part-{n}.parquet" for n in (0, 1)
-                         for base in ("warehouse/cdp.db/profiles", "bi_tables/run1/cdp/profiles")}
-    assert sorted(r for found in rows.values() for r in found) == [(OTHER,), (OTHER,)]
+                         for base in ("warehouse/cdp.db/profiles", "bi_tables/run1/cdp/profiles", "raw/profiles")}
+    assert sorted(r for found in rows.values() for r in found) == [(OTHER,)] * 3
     assert not list(root.rglob("*.crc"))  # Hadoop would refuse a file its checksum no longer matches
     assert not [f for f in root.rglob("*") if f.is_file() and b"p-forgotten" in f.read_bytes()]
 
