@@ -5,11 +5,11 @@ On Spark the lake holds the person in three places: the raw tables copied from t
 landing buffer (`<lake>/raw/<table>/`), Spark's own tables (`<lake>/warehouse/<schema>.db/
 <table>/`, the kept history tables among them, which no rebuild may lose), and the Parquet
 copies of Spark's tables that the warehouse's views read (`<lake>/bi_tables/<run>/<schema>/
-<table>/`). Each table folder is read into an in-memory DuckDB database attached to the
-privacy step's connection, under its own schema and name, so privacy.erase's rules find its
-rows with the step's pv_* tables, as they find the warehouse's; a table that changed is
-written back. That database is a connection of its own, given copies of the pv_* tables
-(in memory, never on disk): one DuckDB transaction writes to one database only.
+<table>/`). Each table folder in turn is read into an in-memory DuckDB database, under its
+own schema and name, so privacy.erase's rules find its rows with the step's pv_* tables,
+as they find the warehouse's; a table that changed is written back. That database is a
+connection of its own, given copies of the pv_* tables (in memory, never on disk): one
+DuckDB transaction writes to one database only.
 
 Written back file by file, keeping every file's name (the warehouse's views list their
 files; Spark lists the folder): the rows left go to the first file, every other file of the
@@ -59,8 +59,8 @@ def _tables_of(schema_dir: Path) -> Iterator[tuple[str, Path]]:
 
 
 def table_groups(lake: Path) -> list[dict[str, dict[str, Path]]]:
-    """The lake's tables as groups of {schema: {table: folder}}: one group per set whose
-    names must not clash (Spark's tables with the raw copies; each Parquet copy on its own)."""
+    """The lake's table folders as {schema: {table: folder}}, one per place: Spark's tables
+    with the raw copies, then each Parquet copy."""
     spark = {"raw": dict(_tables_of(lake / "raw"))}
     warehouse = lake / "warehouse"
     if warehouse.is_dir():
@@ -84,24 +84,29 @@ def stage_erasure(con: duckdb.DuckDBPyConnection, lake: Path, sources: set[str],
     without it, and STAGED told so. Returns how many tables were staged."""
     con.sql(f"create table if not exists {STAGED} (staged_at timestamp)")
     staged = 0
-    for group in table_groups(lake):
-        with duckdb.connect() as mirror:
-            _copy_person(con, mirror)
-            before = {}
-            for schema, tables in group.items():
-                mirror.sql(f"create schema if not exists {quote(schema)}")
-                for name, folder in tables.items():
-                    listed = ", ".join(literal(str(f)) for f in _files(folder))
-                    mirror.sql(f"create table {quote(schema)}.{quote(name)} as select * from read_parquet([{listed}])")
-                    before[(schema, name)] = _fingerprint(mirror, schema, name)
+    with duckdb.connect() as mirror:
+        _copy_person(con, mirror)
+        # one table in memory at a time: a lake's tables together may not fit
+        for schema, name, folder in _tables(lake):
+            mirror.sql(f"create schema if not exists {quote(schema)}")
+            listed = ", ".join(literal(str(f)) for f in _files(folder))
+            mirror.sql(f"create table {quote(schema)}.{quote(name)} as select * from read_parquet([{listed}])")
+            was = _fingerprint(mirror, schema, name)
             erase.erase(mirror, sources, segment_sources)
-            for (schema, name), was in before.items():
-                if _fingerprint(mirror, schema, name) != was:
-                    _stage_table(mirror, schema, name, group[schema][name])
-                    staged += 1
+            if _fingerprint(mirror, schema, name) != was:
+                _stage_table(mirror, schema, name, folder)
+                staged += 1
+            mirror.sql(f"drop table {quote(schema)}.{quote(name)}")
     if staged:
         con.sql(f"insert into {STAGED} values (now()::timestamp)")
     return staged
+
+
+def _tables(lake: Path) -> Iterator[tuple[str, str, Path]]:
+    for group in table_groups(lake):
+        for schema, tables in group.items():
+            for name, folder in tables.items():
+                yield schema, name, folder
 
 
 def _copy_person(con: duckdb.DuckDBPyConnection, mirror: duckdb.DuckDBPyConnection) -> None:
