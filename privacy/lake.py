@@ -35,6 +35,9 @@ from privacy import erase
 
 STAGED = f"{SCHEMA}.lake_rewrites_staged"
 STAGED_SUFFIX = ".cdp-erased"
+# Spark's identity tables the privacy step finds a person in (privacy/resolve.py), as the
+# Spark steps copy them for DuckDB (orchestration/spark_copy.py)
+IDENTITY_COPIES = ("int_identity__identifiers_screened", "int_identity__nodes_assigned", "int_identity__records_resolved")
 # what a Spark-managed schema's folder is called in its warehouse folder
 SPARK_DB_SUFFIX = ".db"
 
@@ -138,9 +141,13 @@ def not_erasable_here(con: duckdb.DuckDBPyConnection, dbt_target: str) -> str | 
     cluster's tables are not in the local lake folder."""
     if dbt_target != "spark":
         return f"erasure from a cluster's tables (dbt target {dbt_target}) is not built (docs/spark.md)"
-    screened = [row[0] for row in con.sql("select view_name from duckdb_views() where schema_name = 'intermediate' "
-                                          "and view_name = 'int_identity__identifiers_screened'").fetchall()]
-    watermark = con.sql("select max(last_loaded_at) from intermediate.int_identity__identifiers_screened"
+    copied = {row[0] for row in con.sql("select view_name from duckdb_views() where schema_name = 'intermediate'"
+                                        ).fetchall()}
+    if copied and not set(IDENTITY_COPIES) <= copied:
+        # a copy made before the privacy step read them: the person's profile would go unseen
+        return "the identity tables are not copied for DuckDB yet: a run must build on Spark first"
+    screened = IDENTITY_COPIES[0] in copied
+    watermark = con.sql(f"select max(last_loaded_at) from intermediate.{IDENTITY_COPIES[0]}"
                         ).fetchall()[0][0] if screened else None
     landed = con.sql("select table_name from duckdb_columns() where schema_name = 'raw' and column_name = '_cdp_loaded_at' "
                      "and table_name in ('identifiers', 'events')").fetchall()

@@ -69,3 +69,21 @@ def test_a_step_killed_before_its_commit_leaves_the_lake_as_it_was(tmp_path):
         assert lake.finish(con, root) == 0
     assert not lake.has_staged(root)
     assert _rows(root) == before
+
+
+def test_the_lake_waits_while_the_person_could_go_unseen(tmp_path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert lake.not_erasable_here(con, "spark") is None  # nothing built, nothing landed
+        assert "cluster" in lake.not_erasable_here(con, "spark_thrift")
+        con.sql("create schema intermediate")
+        con.sql("create schema raw")
+        con.sql("create table raw.identifiers as select timestamp '2026-01-02' as _cdp_loaded_at")
+        con.sql("create view intermediate.int_identity__identifiers_screened as "
+                "select timestamp '2026-01-02' as last_loaded_at")
+        # a copy made before the privacy step read the identity tables
+        assert "not copied" in lake.not_erasable_here(con, "spark")
+        for name in lake.IDENTITY_COPIES[1:]:
+            con.sql(f"create view intermediate.{name} as select 1 as x")
+        assert lake.not_erasable_here(con, "spark") is None
+        con.sql("insert into raw.identifiers values (timestamp '2026-01-03')")  # landed, its build failed
+        assert "not built yet" in lake.not_erasable_here(con, "spark")
