@@ -113,3 +113,22 @@ def test_an_unreadable_previous_file_is_written_afresh(tmp_path):
     change(settings, "insert into cdp.events values (7, 'purchase')")
     assert len(publish(settings, "two").written) == 3
     assert_published_equals_warehouse(settings)
+
+
+def test_another_engines_parquet_copy_is_published_whole(tmp_path):
+    # Spark's writer stands in as any TableWriter: its copy is written every run, and the
+    # DuckDB file made afresh from it
+    settings = warehouse(tmp_path)
+
+    def write_parquet(folder: Path) -> None:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            for table in ("events", "profiles", "totals"):
+                con.sql(f"copy cdp.{table} to '{folder / table}' (format parquet, per_thread_output false, "
+                        "file_size_bytes '256MB')")
+
+    first = publish(settings, "one", write_parquet)
+    second = publish(settings, "two", write_parquet)
+    assert second.written == ("events", "profiles", "totals") and second.tables == first.tables
+    assert not inodes(second.parquet, "profiles") & inodes(first.parquet, "profiles")
+    assert_published_equals_warehouse(settings)
+    assert len(publish(settings, "three").written) == 3  # no fingerprints recorded: written whole
