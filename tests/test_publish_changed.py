@@ -132,3 +132,15 @@ def test_another_engines_parquet_copy_is_published_whole(tmp_path):
     assert not inodes(second.parquet, "profiles") & inodes(first.parquet, "profiles")
     assert_published_equals_warehouse(settings)
     assert len(publish(settings, "three").written) == 3  # no fingerprints recorded: written whole
+
+
+def test_a_file_left_with_many_free_blocks_is_written_afresh(tmp_path):
+    settings = warehouse(tmp_path)
+    change(settings, "create table cdp.big as select md5(range::varchar) as a, md5((range + 1)::varchar) as b "
+                     "from range(300000)")
+    publish(settings, "one")
+    change(settings, "drop table cdp.big", "insert into cdp.events values (7, 'purchase')")
+    assert publish(settings, "two").written == ("events",)  # `big`'s blocks are now free in the file
+    change(settings, "insert into cdp.events values (8, 'purchase')")
+    assert publish(settings, "three").written == ("events", "profiles", "totals")
+    assert_published_equals_warehouse(settings)
