@@ -9,6 +9,11 @@ opens `parquet/<table>/` sees the whole previous copy or the whole new one, neve
 mix of runs. `manifest.json` names the current version too. The version before the
 current one is kept until the next run publishes, so a reader that resolved the link
 just before it moved can finish reading; older versions are deleted.
+
+A table that has not changed since the previous version (activation/publish.py compares
+fingerprints) is not written again: its files are hard links to the previous version's.
+Files are never changed once written, so a link shares bytes that stay as they are, and
+deleting the earlier version folder leaves the linked files whole.
 """
 
 from __future__ import annotations
@@ -47,6 +52,22 @@ def publish_parquet(published_dir: Path, run_id: str, write: TableWriter) -> Pat
     os.replace(staged, link)
     _drop_versions_but(published_dir, {version.name, previous})
     return version
+
+
+def link_table(previous: Path, folder: Path) -> bool:
+    """Hard-link every file of the table folder `previous` into a new `folder`; False (and
+    nothing left behind) when there is nothing to link or the file system refuses links."""
+    try:
+        files = [path for path in previous.iterdir() if path.is_file()]
+        if not files or previous.resolve() == folder.resolve():
+            return False
+        folder.mkdir()
+        for path in files:
+            os.link(path, folder / path.name)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return False
+    return True
 
 
 def _drop_versions_but(published_dir: Path, kept: set[str | None]) -> list[str]:

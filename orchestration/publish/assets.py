@@ -30,6 +30,8 @@ def build_publish_asset(settings: Settings, mart_keys: list[dg.AssetKey]) -> dg.
                 "path": dg.MetadataValue.path(str(result.path)),
                 "parquet": dg.MetadataValue.path(str(result.parquet)),
                 "tables": len(result.tables),
+                # the others were kept from the previous snapshot, unchanged (activation/publish.py)
+                "tables_written": dg.MetadataValue.text(", ".join(result.written)),
                 **{f"rows/{name}": count for name, count in result.tables.items()},
             }
         )
