@@ -1,4 +1,4 @@
-{#- cdp.yml's computed traits: each compiled by core/computed_traits.py to a select of
+{#- cdp.yml's computed traits and its sources' traits: each compiled by core/computed_traits.py to a select of
     (profile_id, value), run here with its marks filled in for this engine and run. -#}
 
 {#- The columns of cdp.profile_computed_traits beside profile_id, as `t<n>.value as name`
@@ -32,6 +32,10 @@
     {%- endfor -%}
     {%- if '__CDP_EVENTS__' in state.sql -%}
         {%- set state.sql = state.sql.replace('__CDP_EVENTS__', '(select * from ' ~ ref('events') ~ ')') -%}
+    {%- endif -%}
+    {#- a source's trait: the model declares `depends_on` profile_traits -#}
+    {%- if '__CDP_PROFILE_TRAITS__' in state.sql -%}
+        {%- set state.sql = state.sql.replace('__CDP_PROFILE_TRAITS__', '(select * from ' ~ ref('profile_traits') ~ ')') -%}
     {%- endif -%}
     {#- a segment's {consent: purpose}: the model declares `depends_on` profile_consent -#}
     {%- if '__CDP_PROFILE_CONSENT__' in state.sql -%}
