@@ -26,6 +26,11 @@
         {%- set value = text if kind == 'TEXT' else dbt.safe_cast(text, type_double()) -%}
         {%- set state.sql = state.sql.replace('__CDP_PROP_' ~ kind ~ '__' ~ name ~ '__END__', value) -%}
     {%- endfor -%}
+    {#- a Segment consent category of the event (core/consent.py) -#}
+    {%- for name in modules.re.findall('__CDP_CONSENT_CATEGORY__([A-Za-z0-9_]+?)__END__', state.sql) | unique -%}
+        {%- set text = adapter.dispatch('json_text', 'cdp')('r.consent_preferences', name) -%}
+        {%- set state.sql = state.sql.replace('__CDP_CONSENT_CATEGORY__' ~ name ~ '__END__', text) -%}
+    {%- endfor -%}
     {#- a column name quoted for this engine: Spark reads "x" as a string, `x` as a column -#}
     {%- for name in modules.re.findall('__CDP_COLUMN__([A-Za-z0-9_]+?)__END__', state.sql) | unique -%}
         {%- set state.sql = state.sql.replace('__CDP_COLUMN__' ~ name ~ '__END__', adapter.quote(name)) -%}
