@@ -3,9 +3,10 @@
 A purpose (email_marketing, advertising, analytics) is stated by records: a column of a
 source whose value is the state (a CRM's opt-in field, an event property), a category of
 Segment's Consent Management (an event's context.consent.categoryPreferences, true or
-false), or records that state a fixed one (an unsubscribe event: denied). Each statement compiles to a select of
-(profile_id, state, stated_at, record_key) that dbt runs (macros/consent.sql) into
-cdp.profile_consent, where the latest statement of each profile and purpose wins.
+false), or records that state a fixed one (an unsubscribe event: denied). Each statement
+compiles to a select of (profile_id, state, stated_at, record_key) that dbt runs
+(macros/consent.sql) into cdp.profile_consent, where the latest statement of each profile
+and purpose wins.
 
 When a statement is made:
 - an event (a segment-format source): at the event's time;

@@ -2,7 +2,8 @@
 
 A condition names a column of `cdp.profiles` (the columns and types declared in
 dbt_project/models/marts/_marts.yml, so the two cannot drift apart) or a computed trait
-or a source's trait of cdp.yml (both cdp.profile_computed_traits), an operator and a value. Values become SQL literals here, through core/sql.py: strings are quoted with
+or a source's trait of cdp.yml (both cdp.profile_computed_traits), an operator and a
+value. Values become SQL literals here, through core/sql.py: strings are quoted with
 quotes doubled, numbers must be numbers, booleans booleans. Nothing a user writes is
 pasted into SQL as code, so a segment cannot inject SQL.
 
