@@ -43,6 +43,11 @@ def write_landing(landing):
         }),
         landing / "newsletter" / "signups_2026-03.parquet",
     )
+    # a later event sends an age that is no number: the trait is untyped there
+    (landing / "events").mkdir()
+    (landing / "events" / "e.jsonl").write_text(
+        '{"messageId": "m1", "type": "identify", "userId": "u9", "timestamp": "2026-03-09T09:00:00Z", '
+        '"traits": {"email": "xi@mail.org", "age": "twenty-nine"}}\n')
 
 
 @pytest.fixture(scope="module")
@@ -133,5 +138,8 @@ def test_a_segment_on_its_trait_holds_the_people_whose_latest_value_matches(decl
 
 def test_a_typed_trait_compares_as_its_type(declared):
     assert members(declared, "over_thirty_five") == [("ann@mail.org",)]
+    # Xi's latest age came from an event and is no number: null, and the build goes on
+    assert declared.query("select t.age from cdp.profile_computed_traits t join cdp.profiles p using (profile_id) "
+                          "where p.email in ('xi@mail.org', 'ann@mail.org') order by p.email") == [(41,), (None,)]
     assert declared.query("select data_type from information_schema.columns where table_schema = 'cdp' "
                           "and table_name = 'profile_computed_traits' and column_name = 'age'") == [("BIGINT",)]
