@@ -12,6 +12,7 @@ fill in per engine or per run is left as a mark no quoted value can contain:
   property read from the JSON of cdp.events.properties,
 - `__CDP_COLUMN__<name>__END__`: a column of the records, quoted for the engine by dbt
   (adapter.quote: "x" on DuckDB, `x` on Spark, which reads "x" as a string),
+- `__CDP_PROFILE_TRAITS__`: cdp.profile_traits, for a source trait (compile_source_trait),
 - core/segment_compiler.py's `__CDP_DAYS_AGO_<n>__`: the run's clock minus n days.
 """
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.segment_compiler import CUTOFF_MARK, SegmentError, literal_of
-from core.sql import SQL_TYPES
+from core.sql import SQL_TYPES, portable_literal
 
 CALL_TYPES = ("identify", "track", "page", "screen", "group", "alias")  # Segment's call types
 AGGREGATES = ("count", "sum", "min", "max", "avg", "first", "last", "most_frequent", "distinct_count", "exists")
@@ -121,6 +122,14 @@ def compile_trait(name: str, spec: Any, shape: RecordsShape) -> CompiledTrait:
     }[aggregate]
     sql = f"select r.profile_id, {value} as value from {records} where {condition} group by r.profile_id"
     return CompiledTrait(sql, data_type, EMPTY_VALUES.get(aggregate))
+
+
+def compile_source_trait(name: str, data_type: str) -> CompiledTrait:
+    """A trait the sources of cdp.yml declare (`traits:` of a source), as a column: the value
+    cdp.profile_traits chose for each profile (its survivorship rule, by default the latest
+    non-null by the source's timestamp), which dbt casts to the type the source declares."""
+    sql = f"select t.profile_id, t.value from __CDP_PROFILE_TRAITS__ as t where t.trait = {portable_literal(name)}"
+    return CompiledTrait(sql, data_type, None)
 
 
 def compile_performed(node: Any, shape: RecordsShape, where: str) -> str:

@@ -17,9 +17,10 @@ import phonenumbers
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.computed_traits import AGGREGATES, CALL_TYPES, SEGMENT_TYPES, CompiledTrait, RecordsShape, compile_performed, compile_trait
+from core.computed_traits import (AGGREGATES, CALL_TYPES, COLUMN_PATTERN, SEGMENT_TYPES, CompiledTrait, RecordsShape,
+                                  compile_performed, compile_source_trait, compile_trait)
 from core.consent import CompiledStatement, ConsentConfig, compile_statement
-from core.marts import profile_columns, row_columns
+from core.marts import profile_columns, profile_trait_columns, row_columns
 from core.normalize import correct_email_domain, normalize
 from core.segment_compiler import Performed, SegmentError, compile_where, sql_segment_names
 from core.sql import NAME_PATTERN
@@ -334,6 +335,17 @@ class CdpConfig(_Strict):
             compiled[name] = compile_trait(name, trait, shape)
         return compiled
 
+    def source_traits(self) -> dict[str, str]:
+        """Each trait the sources declare that cdp.profiles has no column for -> its type
+        (cdp.yml's names: text unless the source types it under `columns`)."""
+        return {trait: source.typed_columns()[trait] for source in self.sources.values() for trait in source.traits
+                if trait not in profile_trait_columns()}
+
+    def trait_columns(self) -> dict[str, CompiledTrait]:
+        """The columns of cdp.profile_computed_traits: each source trait and computed trait."""
+        return {**{name: compile_source_trait(name, data_type) for name, data_type in self.source_traits().items()},
+                **self.compiled_traits()}
+
     def compiled_consent(self) -> list[CompiledStatement]:
         """Each consent statement's SQL, purpose by purpose (core/consent.py)."""
         return [compile_statement(purpose, index, statement,
@@ -353,8 +365,8 @@ class CdpConfig(_Strict):
         return compile_performed(node, self._records_shape(name, where), where)
 
     def computed_trait_types(self) -> dict[str, str]:
-        """Computed trait -> its type as segment conditions compare it (a cdp.profiles type)."""
-        return {name: SEGMENT_TYPES[trait.data_type] for name, trait in self.compiled_traits().items()}
+        """Source or computed trait -> its type as segment conditions compare it (a cdp.profiles type)."""
+        return {name: SEGMENT_TYPES[trait.data_type] for name, trait in self.trait_columns().items()}
 
     def segment_predicate(self, name: str) -> str:
         return self.segments[name].predicate(name, self.computed_trait_types(), self._performed, self.consent.purposes)
@@ -391,6 +403,7 @@ class CdpConfig(_Strict):
                 raise ValueError(f"computed_traits.{name}: cdp.profiles has a column of that name: rename the trait")
             if trait.source not in self.sources:
                 raise ValueError(f"computed_traits.{name}.source: unknown source {trait.source!r}")
+        self._check_source_traits()
         try:
             computed = self.computed_trait_types()
         except SegmentError as exc:
@@ -416,6 +429,30 @@ class CdpConfig(_Strict):
             if required not in self.identity.identifier_types:
                 raise ValueError(f"identity.identifier_types must declare {required!r}")
         return self
+
+    def _check_source_traits(self) -> None:
+        """A source's trait is a column by its own name (cdp.profile_computed_traits), unless
+        cdp.profiles holds it already (first_name): so it must not take another column's name."""
+        profile, seen = profile_columns(), {}
+        for name, source in self.sources.items():
+            typed = source.typed_columns()
+            for trait in source.traits:
+                where = f"sources.{name}.traits: {trait!r}"
+                if trait in profile_trait_columns():
+                    continue
+                if trait.lower() in profile:
+                    raise ValueError(f"{where} is the name of a cdp.profiles column, which segments read by that name: "
+                                     "rename the column where it lands")
+                if not COLUMN_PATTERN.match(trait):
+                    raise ValueError(f"{where} becomes a profile column: name it with letters, digits and single underscores")
+                if trait.lower() in {t.lower() for t in self.computed_traits}:
+                    raise ValueError(f"{where} is also a computed trait, and both would be its column: rename the computed trait")
+                earlier = seen.setdefault(trait.lower(), (trait, typed[trait], name))
+                if earlier[0] != trait:
+                    raise ValueError(f"{where} and {earlier[0]!r} (sources.{earlier[2]}) would be one column: spell them alike")
+                if earlier[1] != typed[trait]:
+                    raise ValueError(f"{where} is {typed[trait]} here but {earlier[1]} in sources.{earlier[2]}: "
+                                     "declare one type for it under columns")
 
     def _check_consent(self) -> None:
         for purpose, declared in self.consent.purposes.items():

@@ -1,10 +1,12 @@
 """Consent per purpose: cdp.yml's `consent:` section, compiled to SQL statements.
 
 A purpose (email_marketing, advertising, analytics) is stated by records: a column of a
-source whose value is the state (a CRM's opt-in field, an event property), or records that
-state a fixed one (an unsubscribe event: denied). Each statement compiles to a select of
-(profile_id, state, stated_at, record_key) that dbt runs (macros/consent.sql) into
-cdp.profile_consent, where the latest statement of each profile and purpose wins.
+source whose value is the state (a CRM's opt-in field, an event property), a category of
+Segment's Consent Management (an event's context.consent.categoryPreferences, true or
+false), or records that state a fixed one (an unsubscribe event: denied). Each statement
+compiles to a select of (profile_id, state, stated_at, record_key) that dbt runs
+(macros/consent.sql) into cdp.profile_consent, where the latest statement of each profile
+and purpose wins.
 
 When a statement is made:
 - an event (a segment-format source): at the event's time;
@@ -24,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.computed_traits import CALL_TYPES, ComputedTraitError, RecordsShape, field_sql, matching_records
+from core.computed_traits import CALL_TYPES, PROPERTY_PATTERN, ComputedTraitError, RecordsShape, field_sql, matching_records
 from core.sql import literal
 
 STATES = ("granted", "denied")
@@ -46,6 +48,8 @@ class ConsentStatement(_Strict):
 
     source: str = Field(description="a source in sources")
     column: str | None = Field(default=None, description="the column (or event property) whose value is the state")
+    consent_category: str | None = Field(
+        default=None, description="segment sources: a category of context.consent.categoryPreferences (true / false)")
     state: Literal[STATES] | None = Field(default=None, description="the state every matching record states")
     event: str | None = Field(default=None, description="only these events (segment sources) or `event` column values")
     type: str | None = Field(default=None, description="only this call type (segment sources) or `type` column value")
@@ -53,8 +57,9 @@ class ConsentStatement(_Strict):
 
     @model_validator(mode="after")
     def _one_way_to_state(self) -> ConsentStatement:
-        if (self.column is None) == (self.state is None):
-            raise ValueError("give exactly one of column (its value is the state) and state (granted or denied)")
+        if [self.column, self.consent_category, self.state].count(None) != 2:
+            raise ValueError("give exactly one of column (its value is the state), consent_category (an event's "
+                             "Segment consent category) and state (granted or denied)")
         return self
 
 
@@ -94,8 +99,9 @@ def compile_statement(purpose: str, index: int, statement: ConsentStatement, sha
                 filters[key] = value
         event = call_type = None
     condition = matching_records(filters, event, call_type, None, shape, where)
-    if statement.column is not None:
-        value, _ = field_sql(statement.column, shape, f"{where}.column")
+    if statement.column is not None or statement.consent_category is not None:
+        value = (_category(statement.consent_category, shape, f"{where}.consent_category")
+                 if statement.consent_category is not None else field_sql(statement.column, shape, f"{where}.column")[0])
         text = f"lower(trim(cast({value} as {TEXT})))"
         state = (f"case when {text} in ({', '.join(literal(v) for v in GRANTED_VALUES)}) then 'granted' "
                  f"when {text} in ({', '.join(literal(v) for v in DENIED_VALUES)}) then 'denied' end")
@@ -109,6 +115,18 @@ def compile_statement(purpose: str, index: int, statement: ConsentStatement, sha
         return CompiledStatement(purpose, index, statement.source, f"select * from ({sql}) as s where state is not null",
                                  columns)
     return CompiledStatement(purpose, index, statement.source, _record_statement(shape, condition, state), columns)
+
+
+def _category(name: str, shape: RecordsShape, where: str) -> str:
+    """A category of the event's context.consent.categoryPreferences, left as a mark that
+    dbt reads as JSON for its engine (macros/computed_traits.sql)."""
+    if not shape.is_events:
+        raise ComputedTraitError(f"{where}: Segment's consent categories are on a segment-format source's events; "
+                                 f"{shape.source!r} is not one (use column)")
+    # the name becomes part of a JSON path
+    if not PROPERTY_PATTERN.match(name):
+        raise ComputedTraitError(f"{where}: {name!r} is not a category name (letters, digits, single underscores)")
+    return f"__CDP_CONSENT_CATEGORY__{name}__END__"
 
 
 def _record_statement(shape: RecordsShape, condition: str, state: str) -> str:

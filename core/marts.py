@@ -31,6 +31,16 @@ def profile_columns() -> dict[str, str]:
     return _declared_columns(MARTS_DIR / "_marts.yml", "profiles")
 
 
+@cache
+def profile_trait_columns() -> frozenset[str]:
+    """The columns of cdp.profiles that hold a trait of cdp.profile_traits by its own name
+    (first_name, company, ...): marked `meta: {cdp_trait: true}` in _marts.yml."""
+    models = yaml.safe_load((MARTS_DIR / "_marts.yml").read_text())["models"]
+    declared = next(m for m in models if m["name"] == "profiles")
+    return frozenset(c["name"] for c in declared["columns"]
+                     if (c.get("config") or {}).get("meta", {}).get("cdp_trait"))
+
+
 def crm_sync_back_columns() -> dict[str, str]:
     """Column name -> data_type of cdp.crm_sync_back."""
     return _declared_columns(MARTS_DIR / "activation" / "_activation.yml", "crm_sync_back")

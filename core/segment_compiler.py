@@ -2,7 +2,8 @@
 
 A condition names a column of `cdp.profiles` (the columns and types declared in
 dbt_project/models/marts/_marts.yml, so the two cannot drift apart) or a computed trait
-of cdp.yml (cdp.profile_computed_traits), an operator and a value. Values become SQL literals here, through core/sql.py: strings are quoted with
+or a source's trait of cdp.yml (both cdp.profile_computed_traits), an operator and a
+value. Values become SQL literals here, through core/sql.py: strings are quoted with
 quotes doubled, numbers must be numbers, booleans booleans. Nothing a user writes is
 pasted into SQL as code, so a segment cannot inject SQL.
 
@@ -82,7 +83,7 @@ def _condition(node: dict, where: str, columns: Columns) -> str:
         raise SegmentError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     trait, op, value = node.get("trait"), node.get("op"), node.get("value")
     if trait not in columns:
-        raise SegmentError(f"{where}.trait: unknown trait {trait!r} (profiles and computed traits have: {', '.join(sorted(columns))})")
+        raise SegmentError(f"{where}.trait: unknown trait {trait!r} (profiles, source and computed traits have: {', '.join(sorted(columns))})")
     if op not in OPERATORS:
         raise SegmentError(f"{where}.op: unknown operator {op!r} (use one of: {', '.join(OPERATORS)})")
     column, data_type = columns[trait]

@@ -102,7 +102,7 @@ def segment_definitions(config: CdpConfig):
 
 
 def computed_trait_definitions(config: CdpConfig):
-    """cdp.yml's computed traits, compiled to SQL (core/computed_traits.py), for dbt to run."""
+    """cdp.yml's computed traits and its sources' traits, compiled to SQL (core/computed_traits.py), for dbt to run."""
 
     @dlt.resource(
         name="computed_trait_definitions",
@@ -111,8 +111,10 @@ def computed_trait_definitions(config: CdpConfig):
                  "empty_value": {"data_type": "text"}, "sql": {"data_type": "text"}},
     )
     def computed_trait_rows() -> Iterator[dict]:
-        for name, trait in config.compiled_traits().items():
-            yield {"name": name, "description": config.computed_traits[name].description, "data_type": trait.data_type,
+        for name, trait in config.trait_columns().items():
+            computed = config.computed_traits.get(name)
+            description = computed.description if computed else "a trait of the sources (cdp.profile_traits)"
+            yield {"name": name, "description": description, "data_type": trait.data_type,
                    "empty_value": trait.empty_value, "sql": trait.sql}
 
     return computed_trait_rows

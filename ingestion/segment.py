@@ -65,6 +65,9 @@ FIELDS = {
     "page_referrer": ["$.context.page.referrer", "$.properties.referrer"],
     "ip": ["$.context.ip"],
     "user_agent": ["$.context.userAgent", "$.context.user_agent"],
+    # Segment's Consent Management: category name -> true / false, as JSON text; its own
+    # column, so consent statements read this small object, not every event's context
+    "consent_preferences": ["$.context.consent.categoryPreferences"],
 }
 # Objects kept whole, as JSON; every nested path above starts with one of them.
 OBJECTS = ["traits", "context", "properties"]
@@ -166,6 +169,8 @@ select
     page_referrer,
     ip,
     user_agent,
+    -- an object or nothing: anything else would stop the JSON reads of profile_consent
+    case when try(json_type(consent_preferences)) = 'OBJECT' then consent_preferences end as consent_preferences,
     traits,
     context,
     properties,

@@ -35,7 +35,7 @@ PROFILE_ID = "profile_id"
 CONSENT_SUFFIX = "_consent"
 # cdp.profile_consent's states, numbered as the in-memory arrays hold them
 CONSENT_STATES = ("unknown", "granted", "denied")
-JSON_EVENT_COLUMNS = ("properties", "traits", "context")
+JSON_EVENT_COLUMNS = ("properties", "traits", "context", "consent_preferences")
 
 _KEY_SQL = "('0x' || md5({type} || ':' || {value})[1:16])::ubigint"
 

@@ -67,7 +67,12 @@ SEGMENTS = {
     "card_holders_ordering_big": {"description": "Loyalty card holders with 200 or more ordered online.",
                                   "where": {"all": [{"trait": "has_loyalty_card", "op": "=", "value": True},
                                                     {"trait": "ordered_total", "op": ">=", "value": 200}]}},
+    # a source's trait (shop_orders' currency), cast from cdp.profile_traits
+    "paying_in_usd": {"description": "People whose latest order currency is USD.",
+                      "where": {"trait": "currency", "op": "=", "value": "USD"}},
 }
+# Segment's consent categories, read from the events' JSON (none in the sample: all unknown)
+CATEGORY_PURPOSE = {"statements": [{"source": "events", "consent_category": "Advertising"}]}
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -103,6 +108,7 @@ def engines(tmp_path_factory) -> dict:
     config = shipped_config()
     config["computed_traits"] = COMPUTED_TRAITS
     config["segments"].update(SEGMENTS)
+    config["consent"]["purposes"]["advertising"] = CATEGORY_PURPOSE
     (root / "cdp.yml").write_text(yaml.safe_dump(config))
     duck = {
         **os.environ,
@@ -179,6 +185,7 @@ def test_computed_traits_and_performed_segments_have_values_to_compare(published
         members = dict(con.sql("select segment, count(*) from cdp.segment_memberships group by segment").fetchall())
     assert all(count > 0 for count in filled), filled
     assert members.get("repeat_buyers", 0) > 0 and members.get("card_holders_ordering_big", 0) > 0, members
+    assert members.get("paying_in_usd", 0) > 0, members
 
 
 def test_both_engines_publish_a_duckdb_file_of_the_same_tables(published):

@@ -1,4 +1,4 @@
-{#- cdp.yml's computed traits: each compiled by core/computed_traits.py to a select of
+{#- cdp.yml's computed traits and its sources' traits: each compiled by core/computed_traits.py to a select of
     (profile_id, value), run here with its marks filled in for this engine and run. -#}
 
 {#- The columns of cdp.profile_computed_traits beside profile_id, as `t<n>.value as name`
@@ -26,12 +26,21 @@
         {%- set value = text if kind == 'TEXT' else dbt.safe_cast(text, type_double()) -%}
         {%- set state.sql = state.sql.replace('__CDP_PROP_' ~ kind ~ '__' ~ name ~ '__END__', value) -%}
     {%- endfor -%}
+    {#- a Segment consent category of the event (core/consent.py) -#}
+    {%- for name in modules.re.findall('__CDP_CONSENT_CATEGORY__([A-Za-z0-9_]+?)__END__', state.sql) | unique -%}
+        {%- set text = adapter.dispatch('json_text', 'cdp')('r.consent_preferences', name) -%}
+        {%- set state.sql = state.sql.replace('__CDP_CONSENT_CATEGORY__' ~ name ~ '__END__', text) -%}
+    {%- endfor -%}
     {#- a column name quoted for this engine: Spark reads "x" as a string, `x` as a column -#}
     {%- for name in modules.re.findall('__CDP_COLUMN__([A-Za-z0-9_]+?)__END__', state.sql) | unique -%}
         {%- set state.sql = state.sql.replace('__CDP_COLUMN__' ~ name ~ '__END__', adapter.quote(name)) -%}
     {%- endfor -%}
     {%- if '__CDP_EVENTS__' in state.sql -%}
         {%- set state.sql = state.sql.replace('__CDP_EVENTS__', '(select * from ' ~ ref('events') ~ ')') -%}
+    {%- endif -%}
+    {#- a source's trait: the model declares `depends_on` profile_traits -#}
+    {%- if '__CDP_PROFILE_TRAITS__' in state.sql -%}
+        {%- set state.sql = state.sql.replace('__CDP_PROFILE_TRAITS__', '(select * from ' ~ ref('profile_traits') ~ ')') -%}
     {%- endif -%}
     {#- a segment's {consent: purpose}: the model declares `depends_on` profile_consent -#}
     {%- if '__CDP_PROFILE_CONSENT__' in state.sql -%}

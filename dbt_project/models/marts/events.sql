@@ -62,6 +62,7 @@ added as (
             else 'direct'
         end as channel,
         e.properties,
+        e.consent_preferences,
         e.source_file,
         e.loaded_at
     from events as e

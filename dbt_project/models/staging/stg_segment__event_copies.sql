@@ -10,7 +10,9 @@ source as (
         'timestamp': 'timestamp', 'campaign_source': 'varchar', 'campaign_medium': 'varchar',
         'campaign_name': 'varchar', 'page_path': 'varchar', 'page_url': 'varchar', 'page_referrer': 'varchar',
         'ip': 'varchar', 'user_agent': 'varchar', 'traits': 'varchar', 'context': 'varchar',
-        'properties': 'varchar', '_cdp_file': 'varchar', '_cdp_line': 'bigint', '_cdp_loaded_at': 'timestamp'}) }}
+        'properties': 'varchar', 'consent_preferences': 'varchar', '_cdp_file': 'varchar', '_cdp_line': 'bigint',
+        '_cdp_loaded_at': 'timestamp'},
+        optional=['consent_preferences']) }}
 ),
 
 final as (
@@ -38,6 +40,8 @@ final as (
         traits,
         context,
         properties,
+        -- context.consent.categoryPreferences (null in events landed before it was read)
+        consent_preferences,
         _cdp_file as source_file,
         _cdp_line as source_line,
         cast(_cdp_loaded_at as timestamp) as loaded_at,
