@@ -41,9 +41,10 @@ EVENTS = [
     viewed("v10", "u2", 5, category="bags", price=42),
     {"messageId": "p1", "type": "page", "userId": "u2", "name": "Product Viewed", "timestamp": ago(0.2),
      "properties": {"category": "shoes"}},
-    # Cy viewed nothing; a value that looks like SQL is only ever a value
+    # Cy viewed nothing; a value that looks like SQL is only ever a value, and a price that
+    # is no number (real clients send "n/a") is no price, not a failed build
     {"messageId": "v11", "type": "track", "event": "Product Viewed", "userId": "u3", "timestamp": ago(0.5),
-     "properties": {"category": "x' or '1'='1"}},
+     "properties": {"category": "x' or '1'='1", "price": "n/a"}},
     # Dee: three shoe views this week, and she ordered
     viewed("v12", "u4", 2, category="shoes", price=10),
     viewed("v13", "u4", 3, category="shoes", price=10),

@@ -23,7 +23,7 @@
     {%- set state = namespace(sql=resolve_segment_cutoffs(sql)) -%}
     {%- for kind, name in modules.re.findall('__CDP_PROP_(TEXT|NUMBER)__([A-Za-z0-9_]+?)__END__', state.sql) | unique -%}
         {%- set text = adapter.dispatch('json_text', 'cdp')('r.properties', name) -%}
-        {%- set value = text if kind == 'TEXT' else dbt.safe_cast(text, type_double()) -%}
+        {%- set value = text if kind == 'TEXT' else cast_or_null(text, type_double()) -%}
         {%- set state.sql = state.sql.replace('__CDP_PROP_' ~ kind ~ '__' ~ name ~ '__END__', value) -%}
     {%- endfor -%}
     {#- a Segment consent category of the event (core/consent.py) -#}
