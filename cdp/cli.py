@@ -39,6 +39,7 @@ from core.warehouse_lock import connect
 from ingestion.sample_data import generate_landing
 from orchestration.dbt.build_plan import FULL_REFRESH_TAG
 from orchestration.instance_settings import install_instance_settings
+from orchestration.spark_steps import SparkStepError, holding_spark
 from orchestration.stale_runs import clear_stale_runs, process_tags
 from server.serve import serve
 
@@ -200,7 +201,15 @@ def main(argv: list[str] | None = None) -> int:
         from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable  # dagster-dbt: start-up, as above
 
         folders = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-        return subprocess.run([dbt_executable(), *args.dbt_args, *folders]).returncode
+        if settings.engine != "spark" or settings.dbt_target != "spark":
+            return subprocess.run([dbt_executable(), *args.dbt_args, *folders]).returncode
+        # local Spark's catalog admits one JVM: a hand-run dbt waits for a run's Spark steps, and a run for it
+        try:
+            with holding_spark(settings, log=lambda line: print(f"cdp: {line}", file=sys.stderr)):
+                return subprocess.run([dbt_executable(), *args.dbt_args, *folders]).returncode
+        except SparkStepError as exc:
+            print(f"cdp: {exc}", file=sys.stderr)
+            return 1
     try:
         config = load_config(settings.config_path)
     except ConfigError as exc:

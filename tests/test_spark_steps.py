@@ -1,8 +1,10 @@
 """orchestration/spark_steps.py without a JVM: the raw copy skipped when nothing landed
-since the last one, and a second run waiting for the one that holds the Spark steps."""
+since the last one, and a second run, or a hand-run `cdp dbt`, waiting for the one that
+holds the Spark steps."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -10,6 +12,7 @@ import pytest
 
 from core.settings import load_settings
 from orchestration.spark_steps import RAW_COPIED_MARK, SparkStepError, holding_spark, raw_into_lake
+from tests.conftest import CDP
 
 HOLD = """
 import sys, time
@@ -47,3 +50,17 @@ def test_a_second_run_waits_for_the_one_holding_the_spark_steps(tmp_path):
         holder.wait()
     with holding_spark(settings, said.append):  # free again once the holder is gone
         pass
+
+
+def test_a_hand_run_cdp_dbt_waits_for_the_run_holding_the_spark_steps(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / "w.duckdb")], stdout=subprocess.PIPE, text=True)
+    env = {**os.environ, "CDP_WAREHOUSE": str(tmp_path / "w.duckdb"), "CDP_ENGINE": "spark", "CDP_LOCK_WAIT_SECONDS": "1"}
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        done = subprocess.run([str(CDP), "dbt", "ls"], env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 1
+    assert "waiting for the run that holds" in done.stderr
+    assert f"(pid {holder.pid}) did not finish within 1 s" in done.stderr
