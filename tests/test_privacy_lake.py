@@ -87,3 +87,11 @@ def test_the_lake_waits_while_the_person_could_go_unseen(tmp_path):
         assert lake.not_erasable_here(con, "spark") is None
         con.sql("insert into raw.identifiers values (timestamp '2026-01-03')")  # landed, its build failed
         assert "not built yet" in lake.not_erasable_here(con, "spark")
+
+
+def test_two_equal_rows_changed_alike_still_change_the_fingerprint():
+    con = duckdb.connect()
+    con.sql("create table t as select * from (values ('prf_a', 1), ('prf_a', 1), ('prf_b', 2)) v(profile_id, n)")
+    before = lake._fingerprint(con, "main", "t")
+    con.sql("update t set profile_id = null where profile_id = 'prf_a'")
+    assert lake._fingerprint(con, "main", "t") != before
