@@ -1,45 +1,45 @@
 """What identity resolution did in this run, as metadata on `cdp/profiles`.
 
 Profiles created and merged away are counted against the last published snapshot,
-the state BI tools saw before this run. The profile-size distribution is a plot
-because a long tail (one profile with hundreds of identifiers) is what to look for.
+the state BI tools saw before this run. The profile-size distribution is a table
+in bands with log-scaled bars, because a long tail (one profile with hundreds of
+identifiers) is what to look for.
 """
 
 from __future__ import annotations
 
-import base64
-import io
+import math
 from pathlib import Path
 
 import dagster as dg
 
+from core.sql import literal
 from core.warehouse_lock import connect
 
 
-def _size_plot(sizes: list[tuple[int, int]]) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(6, 3))
-    axes.bar([s for s, _ in sizes], [n for _, n in sizes], color="#4f46e5")
-    axes.set_xlabel("identifiers in the profile")
-    axes.set_ylabel("profiles")
-    axes.set_yscale("log")
-    axes.set_title("Profile size distribution")
-    figure.tight_layout()
-    return png_markdown(figure, "profile sizes")
+# profile sizes in bands: one row per band keeps the table short at any scale, and the
+# last bands are the long tail to look for
+SIZE_BANDS = [(1, 1), (2, 2), (3, 3), (4, 5), (6, 10), (11, 20), (21, 50), (51, 100), (101, None)]
+BAR_WIDTH = 30
 
 
-def png_markdown(figure, title: str) -> str:
-    """A matplotlib figure as Markdown with an inline PNG: Dagster's UI shows it in place."""
-    import matplotlib.pyplot as plt
+def bar(count: int, largest: int) -> str:
+    """A bar of text whose length grows with log(count): a long tail of a few profiles still shows."""
+    if count <= 0 or largest <= 0:
+        return ""
+    return "█" * max(1, round(BAR_WIDTH * math.log1p(count) / math.log1p(largest)))
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80)
-    plt.close(figure)
-    return f"![{title}](data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()})"
+
+def size_table(sizes: list[tuple[int, int]]) -> str:
+    """The profile-size distribution as a Markdown table (Dagster's UI renders it in place)."""
+    counts = []
+    for low, high in SIZE_BANDS:
+        count = sum(n for size, n in sizes if size >= low and (high is None or size <= high))
+        label = str(low) if low == high else (f"{low}-{high}" if high is not None else f"{low} or more")
+        counts.append((label, count))
+    largest = max(count for _, count in counts)
+    rows = [f"| {label} | {count:,} | {bar(count, largest)} |" for label, count in counts if count]
+    return "\n".join(["| identifiers in the profile | profiles | |", "|---|---:|---|", *rows])
 
 
 def identity_metadata(warehouse: Path, previous_snapshot: Path | None, lock_wait: float) -> dict:
@@ -62,7 +62,7 @@ def identity_metadata(warehouse: Path, previous_snapshot: Path | None, lock_wait
             "identifiers_invalid": hits.get("invalid", 0),
         }
         if previous_snapshot and previous_snapshot.exists():
-            con.sql(f"attach '{previous_snapshot}' as previous (read_only)")
+            con.sql(f"attach {literal(str(previous_snapshot))} as previous (read_only)")
             created, gone = con.sql(
                 """select
                     (select count(*) from cdp.profiles where profile_id not in (select profile_id from previous.cdp.profiles)),
@@ -71,7 +71,7 @@ def identity_metadata(warehouse: Path, previous_snapshot: Path | None, lock_wait
             metadata["profiles_created"] = created
             metadata["profiles_merged_away"] = gone
     if sizes:
-        metadata["profile_size_distribution"] = dg.MetadataValue.md(_size_plot(sizes))
+        metadata["profile_size_distribution"] = dg.MetadataValue.md(size_table(sizes))
     return metadata
 
 

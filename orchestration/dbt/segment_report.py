@@ -7,25 +7,21 @@ from pathlib import Path
 import dagster as dg
 
 from core.warehouse_lock import connect
-from orchestration.dbt.identity_report import png_markdown
 
 
-def _history_plot(points: list[tuple[str, object, int]]) -> str:
-    import matplotlib
+# the runs a segment's history shows: enough to see a trend, few enough for a table
+RUNS_SHOWN = 8
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(6, 3))
-    for segment in sorted({p[0] for p in points}):
-        series = [(when, size) for name, when, size in points if name == segment]
-        axes.plot([w for w, _ in series], [s for _, s in series], marker="o", label=segment)
-    axes.set_ylabel("members")
-    axes.set_title("Segment sizes over runs")
-    axes.legend(fontsize=7)
-    figure.autofmt_xdate()
-    figure.tight_layout()
-    return png_markdown(figure, "segment sizes over time")
+def history_table(points: list[tuple[str, object, int]]) -> str:
+    """Each segment's size as each of the last runs left it, as a Markdown table."""
+    runs = sorted({when for _, when, _ in points})[-RUNS_SHOWN:]
+    sizes = {(name, when): size for name, when, size in points}
+    header = "| segment | " + " | ".join(f"{when:%Y-%m-%d %H:%M}" if hasattr(when, "strftime") else str(when)
+                                        for when in runs) + " |"
+    rows = [f"| {name} | " + " | ".join(f"{sizes.get((name, when), 0):,}" for when in runs) + " |"
+            for name in sorted({name for name, _, _ in points})]
+    return "\n".join([header, "|---|" + "---:|" * len(runs), *rows])
 
 
 def segment_metadata(warehouse: Path, lock_wait: float) -> dict:
@@ -49,5 +45,5 @@ def segment_metadata(warehouse: Path, lock_wait: float) -> dict:
         metadata[f"size/{name}"] = size
         metadata[f"change/{name}"] = dg.MetadataValue.text(f"+{entered} -{exited}")
     if points:
-        metadata["segment_sizes_over_time"] = dg.MetadataValue.md(_history_plot(points))
+        metadata["segment_sizes_over_time"] = dg.MetadataValue.md(history_table(points))
     return metadata
