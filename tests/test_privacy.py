@@ -98,6 +98,14 @@ def bytes_holding(folder: Path, values: list[str]) -> list[str]:
             for form in forms if form in path.read_bytes()]
 
 
+def everyone_else(workspace: Workspace, profile_id: str) -> tuple[list, list]:
+    """Every other profile and segment membership, without what moves with the clock."""
+    others = f"select * exclude ({', '.join(RELATIVE)}) from cdp.profiles where profile_id <> '{profile_id}' order by all"
+    memberships = (f"select * from cdp.segment_memberships where profile_id <> '{profile_id}' "
+                   f"and segment not in {RELATIVE_SEGMENTS!r} order by all".replace(",)", ")"))
+    return workspace.query(others), workspace.query(memberships)
+
+
 def reland(workspace: Workspace) -> None:
     """Every file landed before lands again, as a new file of the same source."""
     for path in sorted(p for p in workspace.landing.rglob("*.*") if "_again" not in p.name):
@@ -109,10 +117,7 @@ def test_a_forgotten_person_is_gone_everywhere_and_stays_gone_when_their_data_la
     workspace = copy_of(world, tmp_path / "w")
     profile_id, values = person(workspace, entangled=False)
     email = email_of(workspace, profile_id)
-    others = f"select * exclude ({', '.join(RELATIVE)}) from cdp.profiles where profile_id <> '{profile_id}' order by all"
-    memberships = (f"select * from cdp.segment_memberships where profile_id <> '{profile_id}' "
-                   f"and segment not in {RELATIVE_SEGMENTS!r} order by all".replace(",)", ")"))
-    before = workspace.query(others), workspace.query(memberships)
+    before = everyone_else(workspace, profile_id)
 
     result = workspace.cdp("forget", "email", f"  {email.upper()} ", "--reason", f"ticket 12, sent by {email}")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
@@ -149,7 +154,7 @@ def test_a_forgotten_person_is_gone_everywhere_and_stays_gone_when_their_data_la
         assert holding(snapshot, [*values, profile_id]) == []
     assert bytes_holding(workspace.warehouse.parent, values) == []  # warehouse, snapshot, exports, dlt, Dagster
     assert [hit for hit in bytes_holding(workspace.root / "exports", [profile_id]) if "/changes/" not in hit] == []
-    assert (workspace.query(others), workspace.query(memberships)) == before
+    assert everyone_else(workspace, profile_id) == before
 
     # landed = loaded + rejected + suppressed, file by file, and the files that held them say so
     erased = json.loads(landed_files)

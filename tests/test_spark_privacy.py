@@ -18,7 +18,7 @@ import pytest
 
 from ingestion.sample_data import generate_landing
 from tests.conftest import make_workspace
-from tests.test_privacy import RELATIVE, RELATIVE_SEGMENTS, bytes_holding, email_of, holding, person
+from tests.test_privacy import bytes_holding, email_of, everyone_else, holding, person
 
 pytestmark = pytest.mark.spark
 SPARK = {"CDP_ENGINE": "spark"}
@@ -43,10 +43,7 @@ def test_a_person_forgotten_on_spark_is_gone_from_every_file(tmp_path):
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-4000:]
     profile_id, values = person(workspace, entangled=False)
     email = email_of(workspace, profile_id)
-    others = f"select * exclude ({', '.join(RELATIVE)}) from cdp.profiles where profile_id <> '{profile_id}' order by all"
-    memberships = (f"select * from cdp.segment_memberships where profile_id <> '{profile_id}' "
-                   f"and segment not in {RELATIVE_SEGMENTS!r} order by all".replace(",)", ")"))
-    before = workspace.query(others), workspace.query(memberships)
+    before = everyone_else(workspace, profile_id)
     assert parquet_rows_holding(workspace.root / "lake", values), "the lake held the person before"
 
     result = workspace.cdp("forget", "email", email, "--reason", "ticket 7", **SPARK)
@@ -61,7 +58,7 @@ def test_a_person_forgotten_on_spark_is_gone_from_every_file(tmp_path):
     assert holding(workspace.warehouse, [*values, profile_id]) == []
     for snapshot in (workspace.root / "published").glob("*.duckdb"):
         assert holding(snapshot, [*values, profile_id]) == []
-    assert (workspace.query(others), workspace.query(memberships)) == before
+    assert everyone_else(workspace, profile_id) == before
 
     # Spark's BI copy carries the requests, as DuckDB's does (published before the run marks them completed)
     published = workspace.root / "published" / "parquet" / "privacy_requests"
