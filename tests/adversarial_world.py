@@ -236,12 +236,14 @@ def write_world(root: Path, truth: Path, people_count: int = 1000, seed: int = 1
     traps["agent_email_tickets"] = 2
 
     # Segment client bugs: junk user ids
-    for junk in ["undefined", "null", "0", "", "None", "[object Object]"]:
-        for person in take(4):
+    for junk in ["undefined", "null", "0", "", "None", "[object Object]", "NaN", "guest"]:
+        for n, person in enumerate(take(4)):
+            # half of them have no user id of their own: nothing but the junk one to split them by
+            person.user_id = person.user_id if n % 2 else None
             honest(person)
             event("identify", person.devices[0], junk, traits={"email": person.email})
             event("track", person.devices[0], junk, event="Signed Up")
-    traps["junk_user_ids"] = 6
+    traps["junk_user_ids"] = 8
 
     # one anonymousId on every visitor of a kiosk, logged in or typing an email
     for k in range(2):
