@@ -54,7 +54,10 @@ def test_a_second_run_waits_for_the_one_holding_the_spark_steps(tmp_path):
 
 def test_a_hand_run_cdp_dbt_waits_for_the_run_holding_the_spark_steps(tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / "w.duckdb")], stdout=subprocess.PIPE, text=True)
-    env = {**os.environ, "CDP_WAREHOUSE": str(tmp_path / "w.duckdb"), "CDP_ENGINE": "spark", "CDP_LOCK_WAIT_SECONDS": "1"}
+    held = load_settings({"CDP_WAREHOUSE": str(tmp_path / "w.duckdb"), "CDP_ENGINE": "spark"})
+    # named, not inherited: an earlier test in this process may have exported another metastore or target
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CDP_")}, "CDP_WAREHOUSE": str(held.warehouse),
+           "CDP_ENGINE": "spark", "CDP_SPARK_METASTORE": str(held.spark_metastore), "CDP_LOCK_WAIT_SECONDS": "1"}
     try:
         assert holder.stdout.readline().strip() == "holding"
         done = subprocess.run([str(CDP), "dbt", "ls"], env=env, capture_output=True, text=True, timeout=120)
