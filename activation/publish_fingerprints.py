@@ -1,8 +1,7 @@
 """A fingerprint per published table, so publishing rewrites only the tables that changed.
 
-Computed by DuckDB inside the catalog it describes: the row count, the sum of every
-row's hash (a sum, not an XOR, so duplicate rows do not cancel out, and in any order
-the same), and the columns' names and types. The DuckDB version and the published
+Computed by DuckDB inside the catalog it describes: the row count and the sum of row
+hashes (core/row_hashes.py), and the columns' names and types. The DuckDB version and the published
 storage format are part of it too: a hash that changes between versions, or a new
 storage format, makes every table differ and the snapshot is written afresh.
 """
@@ -13,6 +12,7 @@ import hashlib
 
 import duckdb
 
+from core.row_hashes import row_hashes
 from core.sql import quote
 
 
@@ -23,10 +23,7 @@ def table_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, schema: str,
         "select string_agg(column_name || ' ' || data_type, ', ' order by column_index) from duckdb_columns() "
         "where database_name = ? and schema_name = ? and table_name = ?", params=[catalog, schema, table],
     ).fetchall()[0][0]
-    rows, hashes = con.sql(
-        f"select count(*), coalesce(sum(hash(*columns(*))::hugeint), 0) "
-        f"from {quote(catalog)}.{quote(schema)}.{quote(table)}"
-    ).fetchall()[0]
+    rows, hashes = row_hashes(con, f"{quote(catalog)}.{quote(schema)}.{quote(table)}")
     shape = hashlib.sha256(f"{duckdb.__version__}|{storage_version}|{columns}".encode()).hexdigest()[:16]
     return rows, f"{rows}:{hashes}:{shape}"
 

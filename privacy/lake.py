@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from core.privacy import SCHEMA
+from core.row_hashes import row_hashes
 from core.sql import literal, quote
 from privacy import erase
 
@@ -123,9 +124,8 @@ def _copy_person(con: duckdb.DuckDBPyConnection, mirror: duckdb.DuckDBPyConnecti
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> tuple:
-    """Whether the erasure changed a table: a sum, not an XOR, of row hashes, so two equal
-    rows changed alike do not cancel out."""
-    return con.sql(f"select count(*), sum(hash(t)::hugeint) from {quote(schema)}.{quote(name)} as t").fetchall()[0]
+    """Whether the erasure changed a table (core/row_hashes.py)."""
+    return row_hashes(con, f"{quote(schema)}.{quote(name)}")
 
 
 def _stage_table(con: duckdb.DuckDBPyConnection, schema: str, name: str, folder: Path) -> None:
