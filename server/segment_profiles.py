@@ -6,8 +6,8 @@ A service written against Segment's Profile API changes its host and key only:
 `{"traits": {...}, "cursor": {"url", "has_more", "next", "limit"}}` as Segment does.
 The traits are cdp.profiles' columns, cdp.profile_computed_traits' columns, and one
 `true` per segment the profile is in (Segment makes an audience a boolean trait of its
-name). A trait without a value is left out, as a Segment profile holds only traits a
-source set. Pages go in name order, `next` being the last name served.
+name; `false` once the profile has left it). A trait without a value is left out, as a
+Segment profile holds only traits a source set. Pages go in name order, `next` being the last name served.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def traits(snapshot: Snapshot, ordinal: int, computed: frozenset[str], params: M
                  if value is not None and (kind is None or name in computed)}
     if kind != "computed_trait":
         # a segment named like a trait is the audience: what `include=<segment>` asks for
-        found.update(dict.fromkeys(snapshot.segment_names(ordinal), True))
+        found.update(snapshot.audiences(ordinal))
     include = _names(params, "include")
     if include is not None:
         found = {name: value for name, value in found.items() if name in include}

@@ -175,6 +175,14 @@ class Snapshot:
         if "segment_memberships" not in tables:
             segments = "select 0::integer as ordinal, ''::varchar as segment, null::timestamp as entered_at where false"
         self._segments, self._segment_offsets = _grouped(con, segments, self.people)
+        # Segment's audience traits are false once a profile left: the segments of cdp.segments
+        # it has left (and may be in again: the current membership wins)
+        exited = "select 0::integer as ordinal, ''::varchar as segment where false"
+        if {"segment_membership_history", "segments"} <= tables:
+            exited = ("select distinct o.ordinal, h.segment from snap.cdp.segment_membership_history h "
+                      "join ordinals o using (profile_id) where h.exited_at is not null "
+                      "and h.segment in (select name from snap.cdp.segments) order by 1, 2")
+        self._exited, self._exited_offsets = _grouped(con, exited, self.people)
         self.published_at, self.run_id = None, None
         if "_manifest" in tables:
             self.published_at, self.run_id = con.sql("select max(published_at), max(run_id) from snap.cdp._manifest").fetchall()[0]
@@ -220,6 +228,14 @@ class Snapshot:
         """The segments the profile is in now (cdp.segment_memberships), by name."""
         start, end = self._segment_offsets[ordinal], self._segment_offsets[ordinal + 1]
         return self._segments[0].span(start, end)
+
+    def audiences(self, ordinal: int) -> dict[str, bool]:
+        """Segment's audience traits: true for each segment the profile is in, false for
+        each it has left."""
+        start, end = self._exited_offsets[ordinal], self._exited_offsets[ordinal + 1]
+        states = dict.fromkeys(self._exited[0].span(start, end), False)
+        states.update(dict.fromkeys(self.segment_names(ordinal), True))
+        return states
 
     def consent_states(self, ordinal: int) -> dict[str, str] | None:
         """Each purpose of cdp.profile_consent and the profile's state; None without the table."""
