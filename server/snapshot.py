@@ -212,11 +212,6 @@ class Snapshot:
             return CONSENT_STATES[self._consent[purpose][ordinal]] == "granted"
         return self._profile[self._consent_columns[purpose]][1].get(ordinal) is True
 
-    @property
-    def computed_names(self) -> list[str]:
-        """The columns of cdp.profile_computed_traits (computed traits and sources' traits)."""
-        return [name for name, _ in self._computed]
-
     def traits(self, ordinal: int) -> dict:
         """cdp.profiles' columns but profile_id, then cdp.profile_computed_traits' (no name is
         in both: cdp.yml is refused when one would be), nulls included."""
