@@ -92,7 +92,7 @@ def traits(snapshot: Snapshot, ordinal: int, computed: frozenset[str], params: M
 def external_ids(snapshot: Snapshot, ordinal: int, params: Mapping[str, str], url: str) -> dict:
     """`/external_ids`: the profile's identifiers, `include=email,user_id` for those types."""
     include = _names(params, "include")
-    ids = [i for i in snapshot.profile(ordinal)["identifiers"] if include is None or i["type"] in include]
+    ids = [i for i in snapshot.identifiers(ordinal) if include is None or i["type"] in include]
     by_key = {f"{i['type']}:{i['value']}": i for i in ids}
     served, cursor = Page.of(params, EXTERNAL_IDS_LIMIT).cut(list(by_key), url)
     data = [{"collection": "users", "type": by_key[key]["type"], "id": by_key[key]["value"],

@@ -219,6 +219,13 @@ class Snapshot:
         traits.update((name, column.get(ordinal)) for name, column in self._computed)
         return traits
 
+    def identifiers(self, ordinal: int) -> list[dict]:
+        start, end = self._identifier_offsets[ordinal], self._identifier_offsets[ordinal + 1]
+        return [
+            {"type": t, "value": v, "first_seen_at": first, "last_seen_at": last}
+            for t, v, first, last in zip(*(column.span(start, end) for column in self._identifiers))
+        ]
+
     def segment_names(self, ordinal: int) -> list[str]:
         """The segments the profile is in now (cdp.segment_memberships), by name."""
         start, end = self._segment_offsets[ordinal], self._segment_offsets[ordinal + 1]
@@ -240,18 +247,13 @@ class Snapshot:
 
     def profile(self, ordinal: int) -> dict:
         """The profile's traits (its columns and computed traits), identifiers and segments."""
-        traits = {"profile_id": self.profile_id(ordinal), **self.traits(ordinal)}
-        start, end = self._identifier_offsets[ordinal], self._identifier_offsets[ordinal + 1]
-        identifiers = [
-            {"type": t, "value": v, "first_seen_at": first, "last_seen_at": last}
-            for t, v, first, last in zip(*(column.span(start, end) for column in self._identifiers))
-        ]
         start, end = self._segment_offsets[ordinal], self._segment_offsets[ordinal + 1]
         segments = [
             {"name": name, "entered_at": entered}
             for name, entered in zip(*(column.span(start, end) for column in self._segments))
         ]
-        answer = {"profile_id": traits.pop("profile_id"), "traits": traits, "identifiers": identifiers, "segments": segments}
+        answer = {"profile_id": self.profile_id(ordinal), "traits": self.traits(ordinal),
+                  "identifiers": self.identifiers(ordinal), "segments": segments}
         consent = self.consent_states(ordinal)
         if consent is not None:
             answer["consent"] = consent
