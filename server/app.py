@@ -7,7 +7,9 @@ events are on disk; 400 for a body that is too large or not JSON; 401 for a miss
 wrong key; 503 when they could not be stored (Segment's clients retry 5xx). Browsers
 may call it from any origin (write keys are public in a web page).
 
-Profiles (read keys): `GET /v1/profiles/{type}/{value}` and `.../events`.
+Profiles (read keys): `GET /v1/profiles/{type}/{value}` and `.../events`; and Segment's
+Profile API shapes, `GET /v1/spaces/{space}/collections/users/profiles/{type}:{value}/traits`
+and `.../external_ids`, with Segment's error body (`{"error": {"code", "message"}}`).
 
 Logs say method, route, status and time; never a key, a body, or an identifier's value.
 """
@@ -32,11 +34,13 @@ from server.keys import KeySet, basic_auth_user, has_basic_auth
 from server.errors import ApiError
 from server.messages import Limits, batch_lines, decode_body, parse_json, single_line
 from server.profiles import ProfileStore
+from server.snapshot import PROFILE_ID
 from server.spool import Spool, SpoolBusy
 
 log = logging.getLogger("cdp.server")
 
 SINGLE_CALLS = {"track": "t", "identify": "i", "page": "p", "screen": "s", "group": "g", "alias": "a"}
+SEGMENT_PROFILE_ROUTES = ("traits", "external_ids")
 CORS = {"Access-Control-Allow-Origin": "*"}
 PREFLIGHT = {
     **CORS,
@@ -161,11 +165,43 @@ class ProfileApi:
         return json_response(page)
 
 
-class AccessLog:
-    """One line a request, with the route's shape instead of an identifier's value."""
+class SegmentProfileApi:
+    """Segment's Profile API routes; one space per server, so the space id is not checked."""
 
-    def __init__(self, app):
+    def __init__(self, store: ProfileStore, keys: KeySet):
+        self.store = store
+        self.keys = keys
+
+    def handler(self, kind: str) -> Handler:
+        async def answer(request: Request) -> Response:
+            if not self.keys.accepts(basic_auth_user(request.headers.get("authorization"))):
+                return _segment_error(401, "authentication_error", "missing or unknown access token", READ_CHALLENGE)
+            params = request.path_params
+            if params["collection"] != "users":
+                return _segment_error(404, "not_found", "the only collection is users")
+            try:
+                found = self.store.segment_answer(kind, params["external_id"], request.query_params, request.url.path)
+            except ApiError as exc:
+                code = {400: "validation_error", 404: "not_found"}.get(exc.status, exc.code)
+                return _segment_error(exc.status, code, "Profile was not found." if exc.status == 404 else exc.message)
+            return json_response(found)
+
+        return answer
+
+
+def _segment_error(status: int, code: str, message: str, headers: dict | None = None) -> Response:
+    return json_response({"error": {"code": code, "message": message}}, status, headers)
+
+
+class AccessLog:
+    """One line a request, with the route's shape instead of an identifier's value: the
+    identifier's type only when it is one of `id_types` (a value typed where the type
+    goes is still a value), and any path no route knows as `(unrouted)`."""
+
+    def __init__(self, app, id_types: frozenset[str], routes: frozenset[str]):
         self.app = app
+        self.id_types = id_types
+        self.routes = routes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -183,25 +219,34 @@ class AccessLog:
             await self.app(scope, receive, sending)
         except Exception as exc:
             # not re-raised: the traceback uvicorn would log could quote a body
-            log.error("%s %s failed: %s", scope["method"], _route(scope["path"]), type(exc).__name__)
+            log.error("%s %s failed: %s", scope["method"], self._route(scope["path"]), type(exc).__name__)
             if status is None:
                 status = 500
                 await send({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"application/json")]})
                 await send({"type": "http.response.body", "body": b'{"success":false,"code":"internal","message":"internal error"}'})
         finally:
-            log.info("%s %s %s %.1f ms", scope["method"], _route(scope["path"]), status, (time.perf_counter() - started) * 1000)
+            log.info("%s %s %s %.1f ms", scope["method"], self._route(scope["path"]), status, (time.perf_counter() - started) * 1000)
 
-
-def _route(path: str) -> str:
-    if not path.startswith("/v1/profiles/"):
-        return path if len(path) < 64 else path[:64] + "..."
-    id_type = path.split("/")[3]
-    return f"/v1/profiles/{id_type[:32]}/{{value}}" + ("/events" if path.endswith("/events") else "")
+    def _route(self, path: str) -> str:
+        if path in self.routes:
+            return path
+        parts = path.split("/")
+        if path.startswith("/v1/profiles/") and len(parts) > 4:
+            id_type = parts[3] if parts[3] in self.id_types else "{type}"
+            return f"/v1/profiles/{id_type}/{{value}}" + ("/events" if path.endswith("/events") else "")
+        if path.startswith("/v1/spaces/") and len(parts) > 8 and parts[4] == "collections" and parts[6] == "profiles":
+            id_type = parts[7].partition(":")[0]
+            id_type = id_type if id_type in self.id_types else "{type}"
+            collection = parts[5] if parts[5] in ("users", "accounts") else "{collection}"
+            kind = parts[-1] if parts[-1] in SEGMENT_PROFILE_ROUTES else "{route}"
+            return f"/v1/spaces/{{space}}/collections/{collection}/profiles/{id_type}:{{value}}/{kind}"
+        return "(unrouted)"
 
 
 def create_app(spool: Spool, limits: Limits, store: ProfileStore, write_keys: KeySet, read_keys: KeySet) -> AccessLog:
     collector = Collector(spool, limits, write_keys)
     profiles = ProfileApi(store, read_keys)
+    segment = SegmentProfileApi(store, read_keys)
 
     async def ready(request: Request) -> Response:
         snapshot = store.current
@@ -231,5 +276,9 @@ def create_app(spool: Spool, limits: Limits, store: ProfileStore, write_keys: Ke
         *(Route(f"/v1/{path}", collector.handler(event_type), methods=["POST", "OPTIONS"]) for path, event_type in tracking),
         Route("/v1/profiles/{identifier_type}/{value:path}/events", profiles.events, methods=["GET"]),
         Route("/v1/profiles/{identifier_type}/{value:path}", profiles.profile, methods=["GET"]),
+        *(Route(f"/v1/spaces/{{space}}/collections/{{collection}}/profiles/{{external_id:path}}/{kind}",
+                segment.handler(kind), methods=["GET"]) for kind in SEGMENT_PROFILE_ROUTES),
     ]
-    return AccessLog(Starlette(routes=routes, lifespan=lifespan))
+    id_types = frozenset([PROFILE_ID, *store.identity.identifier_types])
+    fixed = frozenset(["/", *(f"/v1/{path}" for path, _ in tracking)])
+    return AccessLog(Starlette(routes=routes, lifespan=lifespan), id_types, fixed)

@@ -6,6 +6,9 @@ the thread indexes it (server/snapshot.py) while the old one keeps answering, th
 swaps. The previous snapshot's DuckDB handle closes when its last request is done. A
 read-only handle on the old file never blocks publishing, which writes another file.
 
+Segment's Profile API shapes (`/v1/spaces/.../profiles/<type>:<value>/traits` and
+`/external_ids`) are made by server/segment_profiles.py from the same lookup.
+
 Consent: a purpose is one of cdp.yml's (`cdp.profile_consent`), or a boolean profile
 column `<purpose>_consent` (`email_consent`). A lookup that names one
 (`?purpose=email_marketing`) is answered only for a person who granted it (whose column
@@ -18,12 +21,14 @@ import base64
 import binascii
 import logging
 import threading
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 import orjson
 
 from core.config import IdentityConfig
+from server import segment_profiles
 from server.errors import ApiError
 from server.snapshot import PROFILE_ID, FileId, Snapshot
 
@@ -36,10 +41,14 @@ NOT_FOUND = "no profile with this identifier (or none that consented to this pur
 class ProfileStore:
     """The snapshot being served, swapped for a new one when one is published."""
 
-    def __init__(self, path: Path, identity: IdentityConfig, check_seconds: float):
+    def __init__(self, path: Path, identity: IdentityConfig, check_seconds: float,
+                 computed_traits: frozenset[str] = frozenset()):
         self.path = path
         self.identity = identity
         self.check_seconds = check_seconds
+        # cdp.yml's computed traits: Segment's `class=computed_trait`; the table's other
+        # columns are sources' traits, plain traits there
+        self.computed_traits = computed_traits
         self.current: Snapshot | None = None
         self._failed: FileId | None = None
         self._stop = threading.Event()
@@ -104,6 +113,14 @@ class ProfileStore:
     def profile(self, id_type: str, raw_value: str, purpose: str | None) -> dict:
         snapshot, ordinal = self.lookup(id_type, raw_value, purpose)
         return {**snapshot.profile(ordinal), "snapshot": _published(snapshot)}
+
+    def segment_answer(self, kind: str, external_id: str, params: Mapping[str, str], url: str) -> dict:
+        """Segment's `/traits` or `/external_ids` of the profile named `<type>:<value>`."""
+        id_type, value = segment_profiles.split_external_id(external_id)
+        snapshot, ordinal = self.lookup(id_type, value, params.get("purpose"))
+        if kind == "traits":
+            return segment_profiles.traits(snapshot, ordinal, self.computed_traits, params, url)
+        return segment_profiles.external_ids(snapshot, ordinal, params, url)
 
     def events(self, id_type: str, raw_value: str, purpose: str | None, limit: int, cursor: str | None) -> dict:
         """A page of the profile's events, newest first; `next` is the cursor of the page after."""

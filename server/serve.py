@@ -59,7 +59,8 @@ def serve(settings: Settings, config: CdpConfig, host: str, port: int) -> int:
         print(f"cdp: {exc}", file=sys.stderr)
         return 2
     limits = Limits(message_bytes=config.server.max_message_kb * 1024, batch_bytes=config.server.max_batch_kb * 1024)
-    store = ProfileStore(settings.published_snapshot, config.identity, config.server.snapshot_check_seconds)
+    store = ProfileStore(settings.published_snapshot, config.identity, config.server.snapshot_check_seconds,
+                         frozenset(config.computed_traits))
     write_keys = KeySet.from_environment(WRITE_KEYS_VARIABLE)
     read_keys = KeySet.from_environment(READ_KEYS_VARIABLE)
     _announce(write_keys, read_keys, spool, store)

@@ -5,8 +5,9 @@ A lookup must cost well under a millisecond at a million people; a DuckDB query 
 `profile_identifiers` takes 150 ms. So when a snapshot appears it is read once, through
 DuckDB read-only, into memory: each person gets an ordinal; a sorted array of 64-bit
 hashes of `type:value` (and of profile ids, current and merged away) points at it; the
-profiles, their identifiers and their segment memberships are Arrow columns in ordinal
-order, the last two with offsets per ordinal. A lookup is then a binary search and a
+profiles, their computed traits (`profile_computed_traits`, when the snapshot has it),
+identifiers and segment memberships are Arrow columns in ordinal order, the last two
+with offsets per ordinal. A lookup is then a binary search and a
 few array reads. Recent events stay in the snapshot and are queried per request: they
 are too many to hold.
 
@@ -87,23 +88,39 @@ def _consent_states(con: duckdb.DuckDBPyConnection, people: int) -> dict[str, np
     return states
 
 
-def _profile_columns(con: duckdb.DuckDBPyConnection) -> str:
-    """The select list of cdp.profiles, profile_id first, with decimals as doubles and
-    128-bit integers (sums of counts) as 64-bit ones, which numpy and JSON hold."""
+def _select_list(con: duckdb.DuckDBPyConnection, table: str, alias: str, with_id: bool = True) -> str:
+    """The select list of a table of cdp, profile_id first (or left out), with decimals as
+    doubles and 128-bit integers (sums of counts) as 64-bit ones, which numpy and JSON hold."""
     columns = con.sql(
         "select column_name, data_type from duckdb_columns() "
-        "where database_name = 'snap' and schema_name = 'cdp' and table_name = 'profiles' order by column_index"
+        "where database_name = 'snap' and schema_name = 'cdp' and table_name = ? order by column_index",
+        params=[table],
     ).fetchall()
     listed = []
     for name, data_type in sorted(columns, key=lambda c: c[0] != "profile_id"):
+        if name == "profile_id" and not with_id:
+            continue
         quoted = '"' + name.replace('"', '""') + '"'
         if data_type.startswith("DECIMAL"):
-            listed.append(f"p.{quoted}::double as {quoted}")
+            listed.append(f"{alias}.{quoted}::double as {quoted}")
         elif data_type in ("HUGEINT", "UHUGEINT"):
-            listed.append(f"try_cast(p.{quoted} as bigint) as {quoted}")
+            listed.append(f"try_cast({alias}.{quoted} as bigint) as {quoted}")
         else:
-            listed.append(f"p.{quoted}")
+            listed.append(f"{alias}.{quoted}")
     return ", ".join(listed)
+
+
+def _computed_traits(con: duckdb.DuckDBPyConnection, people: int) -> list[tuple[str, Column]]:
+    """cdp.profile_computed_traits by ordinal, typed as the table types them. Left joined:
+    a profile the table lacks (a snapshot built by hand, or mid-migration) has only nulls."""
+    listed = _select_list(con, "profile_computed_traits", "t", with_id=False)
+    if not listed:
+        return []
+    table = con.sql(f"select {listed} from ordinals o left join snap.cdp.profile_computed_traits t "
+                    "using (profile_id) order by o.ordinal").to_arrow_table()
+    if table.num_rows != people:
+        raise ValueError("cdp.profile_computed_traits has more than one row for a profile")
+    return [(name, column(table.column(name))) for name in table.column_names]
 
 
 class Snapshot:
@@ -137,7 +154,7 @@ class Snapshot:
         self._keys = np.asarray(found["key"], dtype=np.uint64)
         self._key_ordinals = np.asarray(found["ordinal"], dtype=np.int32)
 
-        table = con.sql(f"select {_profile_columns(con)} from snap.cdp.profiles p "
+        table = con.sql(f"select {_select_list(con, 'profiles', 'p')} from snap.cdp.profiles p "
                         "join ordinals o using (profile_id) order by o.ordinal").to_arrow_table()
         self._profile = [(name, column(table.column(name))) for name in table.column_names]
         self._consent_columns = {
@@ -146,6 +163,7 @@ class Snapshot:
             if name.endswith(CONSENT_SUFFIX) and pa.types.is_boolean(table.schema.field(name).type)
         }
         del table
+        self._computed = _computed_traits(con, people=self.people) if "profile_computed_traits" in tables else []
         self._consent = _consent_states(con, self.people) if "profile_consent" in tables else {}
         # a purpose of cdp.yml wins over a profile column of the same name
         self.purposes = set(self._consent_columns) | set(self._consent)
@@ -157,6 +175,14 @@ class Snapshot:
         if "segment_memberships" not in tables:
             segments = "select 0::integer as ordinal, ''::varchar as segment, null::timestamp as entered_at where false"
         self._segments, self._segment_offsets = _grouped(con, segments, self.people)
+        # Segment's audience traits are false once a profile left: the segments of cdp.segments
+        # it has left (and may be in again: the current membership wins)
+        exited = "select 0::integer as ordinal, ''::varchar as segment where false"
+        if {"segment_membership_history", "segments"} <= tables:
+            exited = ("select distinct o.ordinal, h.segment from snap.cdp.segment_membership_history h "
+                      "join ordinals o using (profile_id) where h.exited_at is not null "
+                      "and h.segment in (select name from snap.cdp.segments) order by 1, 2")
+        self._exited, self._exited_offsets = _grouped(con, exited, self.people)
         self.published_at, self.run_id = None, None
         if "_manifest" in tables:
             self.published_at, self.run_id = con.sql("select max(published_at), max(run_id) from snap.cdp._manifest").fetchall()[0]
@@ -186,22 +212,51 @@ class Snapshot:
             return CONSENT_STATES[self._consent[purpose][ordinal]] == "granted"
         return self._profile[self._consent_columns[purpose]][1].get(ordinal) is True
 
-    def profile(self, ordinal: int) -> dict:
-        """The profile's traits (its columns), identifiers and segments."""
-        traits = {name: column.get(ordinal) for name, column in self._profile}
+    def traits(self, ordinal: int) -> dict:
+        """cdp.profiles' columns but profile_id, then cdp.profile_computed_traits' (no name is
+        in both: cdp.yml is refused when one would be), nulls included."""
+        traits = {name: column.get(ordinal) for name, column in self._profile[1:]}
+        traits.update((name, column.get(ordinal)) for name, column in self._computed)
+        return traits
+
+    def identifiers(self, ordinal: int) -> list[dict]:
         start, end = self._identifier_offsets[ordinal], self._identifier_offsets[ordinal + 1]
-        identifiers = [
+        return [
             {"type": t, "value": v, "first_seen_at": first, "last_seen_at": last}
             for t, v, first, last in zip(*(column.span(start, end) for column in self._identifiers))
         ]
+
+    def segment_names(self, ordinal: int) -> list[str]:
+        """The segments the profile is in now (cdp.segment_memberships), by name."""
+        start, end = self._segment_offsets[ordinal], self._segment_offsets[ordinal + 1]
+        return self._segments[0].span(start, end)
+
+    def audiences(self, ordinal: int) -> dict[str, bool]:
+        """Segment's audience traits: true for each segment the profile is in, false for
+        each it has left."""
+        start, end = self._exited_offsets[ordinal], self._exited_offsets[ordinal + 1]
+        states = dict.fromkeys(self._exited[0].span(start, end), False)
+        states.update(dict.fromkeys(self.segment_names(ordinal), True))
+        return states
+
+    def consent_states(self, ordinal: int) -> dict[str, str] | None:
+        """Each purpose of cdp.profile_consent and the profile's state; None without the table."""
+        if not self._consent:
+            return None
+        return {purpose: CONSENT_STATES[states[ordinal]] for purpose, states in sorted(self._consent.items())}
+
+    def profile(self, ordinal: int) -> dict:
+        """The profile's traits (its columns and computed traits), identifiers and segments."""
         start, end = self._segment_offsets[ordinal], self._segment_offsets[ordinal + 1]
         segments = [
             {"name": name, "entered_at": entered}
             for name, entered in zip(*(column.span(start, end) for column in self._segments))
         ]
-        answer = {"profile_id": traits.pop("profile_id"), "traits": traits, "identifiers": identifiers, "segments": segments}
-        if self._consent:
-            answer["consent"] = {purpose: CONSENT_STATES[states[ordinal]] for purpose, states in sorted(self._consent.items())}
+        answer = {"profile_id": self.profile_id(ordinal), "traits": self.traits(ordinal),
+                  "identifiers": self.identifiers(ordinal), "segments": segments}
+        consent = self.consent_states(ordinal)
+        if consent is not None:
+            answer["consent"] = consent
         return answer
 
     def events(self, profile_id: str, limit: int, before: tuple[datetime, str] | None) -> list[dict]:

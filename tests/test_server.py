@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 import pytest
@@ -28,6 +29,25 @@ RAW_CALLS = {
     "alias": {"previousId": "anon-grace", "userId": "u-grace"},
 }
 SHORT = {"identify": "i", "track": "t", "page": "p", "screen": "s", "group": "g", "alias": "a"}
+
+# cdp.yml's computed traits over the events sent below, and a source declared in cdp.yml
+# alone whose traits cdp.profiles has no column for: all columns of cdp.profile_computed_traits
+COMPUTED_TRAITS = {
+    "signups": {"source": "events", "event": "Signed Up", "aggregate": "count"},
+    "signed_up_plan": {"source": "events", "event": "Signed Up", "aggregate": "last", "of": "plan"},
+    "last_signup_at": {"source": "events", "event": "Signed Up", "aggregate": "max"},
+}
+NEWSLETTER = {
+    "description": "Newsletter sign-ups",
+    "files": "newsletter/signups*.csv",
+    "format": "csv",
+    "primary_key": "signup_id",
+    "timestamp": "signed_up_at",
+    "identifiers": {"email": "email"},
+    "traits": ["favourite_store", "age"],
+    "columns": {"age": "integer"},
+}
+SEGMENT_API = "/v1/spaces/spa_test/collections/users/profiles"
 
 
 @dataclass
@@ -85,7 +105,17 @@ def collected(tmp_path_factory) -> Collected:
     workspace = make_workspace(tmp_path_factory.mktemp("serve"))
     config = shipped_config()
     config["segments"]["acme_people"] = {"description": "People at Acme.", "where": {"trait": "company", "op": "=", "value": "Acme"}}
+    config["segments"]["signed_up"] = {"description": "Signed up once or more.", "where": {"trait": "signups", "op": ">=", "value": 1}}
+    config["computed_traits"] = COMPUTED_TRAITS
+    config["sources"]["newsletter_signups"] = NEWSLETTER
     config_path = workspace.write_config(config)
+    (workspace.landing / "newsletter").mkdir(parents=True)
+    (workspace.landing / "newsletter" / "signups.csv").write_text(
+        "signup_id,email,favourite_store,age,signed_up_at\ns1,ada@lovelace.io,Soho,36,2026-03-01T09:00:00Z\n")
+    (workspace.landing / "crm").mkdir()
+    (workspace.landing / "crm" / "contacts.csv").write_text(
+        "contact_id,email,phone,first_name,last_name,company,job_title,lifecycle_stage,email_opt_in,updated_at\n"
+        "c-ada,ada@lovelace.io,,Ada,Lovelace,Acme,Analyst,customer,yes,2026-03-01T09:00:00Z\n")
     server = start_server(workspace, CDP_CONFIG=config_path)
     try:
         answers = _send_everything(server)
@@ -237,3 +267,77 @@ def test_a_server_source_that_is_not_segment_events_is_a_clear_error(tmp_path):
     result = workspace.cdp("serve", CDP_CONFIG=workspace.write_config(config))
     assert result.returncode == 2 and "server.roll_mb" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _published(collected: Collected, sql: str, *params) -> list[tuple]:
+    """The published snapshot the server reads, read as a BI tool reads it."""
+    path = collected.workspace.root / "published" / "cdp_published.duckdb"
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.sql(sql, params=list(params)).fetchall()
+
+
+def _segment_traits(profiles: Server, external_id: str, **params: str) -> dict:
+    answer = profiles.get(f"{SEGMENT_API}/{external_id}/traits", **params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_segments_profile_api_serves_computed_and_source_traits_as_the_table_holds_them(collected, profiles):
+    ada = _segment_traits(profiles, "user_id:u-ada", limit="200")
+    assert ada["cursor"] == {"url": f"{SEGMENT_API}/user_id:u-ada/traits", "has_more": False, "next": "", "limit": 200}
+    names = ["signups", "signed_up_plan", "last_signup_at", "favourite_store", "age"]
+    row = _published(collected, "select {} from cdp.profile_computed_traits t join cdp.profiles p using (profile_id) "
+                     "where p.user_id = 'u-ada'".format(", ".join(f"t.{n}" for n in names)))[0]
+    expected = dict(zip(names, row))
+    assert (expected["signups"], expected["signed_up_plan"], expected["favourite_store"], expected["age"]) == (1, "pro", "Soho", 36)
+    served = {name: ada["traits"][name] for name in names}
+    assert served["last_signup_at"].endswith("Z")  # a timestamp of the table, in UTC
+    served["last_signup_at"] = datetime.fromisoformat(served["last_signup_at"]).replace(tzinfo=None)
+    assert served == expected
+    assert (ada["traits"]["company"], ada["traits"]["email"]) == ("Acme", "ada@lovelace.io")  # cdp.profiles' too
+    computed = _segment_traits(profiles, "user_id:u-ada", **{"class": "computed_trait"})["traits"]
+    assert set(computed) == set(COMPUTED_TRAITS)  # a source's traits are plain traits
+    # our own answer holds them too
+    assert profiles.get("/v1/profiles/user_id/u-ada").json()["traits"]["favourite_store"] == "Soho"
+
+
+def test_a_profile_with_no_computed_values_is_served_without_them(collected, profiles):
+    cart = _segment_traits(profiles, "anonymous_id:anon-cart", limit="200")["traits"]
+    assert cart["signups"] == 0  # a count with no record is 0
+    assert not {"signed_up_plan", "last_signup_at", "favourite_store", "age"} & set(cart)  # null: left out
+    assert profiles.get("/v1/profiles/anonymous_id/anon-cart").json()["traits"]["signed_up_plan"] is None
+
+
+def test_segments_profile_api_lists_the_audiences_a_profile_is_in(collected, profiles):
+    for external_id, where in [("user_id:u-ada", "p.user_id = 'u-ada'"), ("anonymous_id:anon-cart", "i.identifier_value = 'anon-cart'")]:
+        members = _published(collected, "select distinct m.segment from cdp.segment_memberships m join cdp.profiles p using (profile_id) "
+                             f"join cdp.profile_identifiers i using (profile_id) where {where}")
+        audiences = _segment_traits(profiles, external_id, **{"class": "audience"})["traits"]
+        assert audiences == dict.fromkeys(sorted(m[0] for m in members), True) and audiences, external_id
+    assert {"acme_people", "signed_up"} <= set(_segment_traits(profiles, "user_id:u-ada", **{"class": "audience"})["traits"])
+    asked = _segment_traits(profiles, "email:ada@lovelace.io", include="signed_up,age")["traits"]
+    assert asked == {"signed_up": True, "age": 36}  # Segment's way to ask whether one is in an audience
+
+
+def test_the_profile_answer_has_consent_per_purpose_as_published(collected, profiles):
+    ada = profiles.get("/v1/profiles/user_id/u-ada").json()
+    published = _published(collected, "select c.purpose, c.state from cdp.profile_consent c join cdp.profiles p using (profile_id) "
+                           "where p.user_id = 'u-ada'")
+    assert ada["consent"] == dict(published) == {"email_marketing": "granted"}
+    assert profiles.get(f"{SEGMENT_API}/user_id:u-ada/traits", purpose="email_marketing").status_code == 200
+    assert profiles.get(f"{SEGMENT_API}/anonymous_id:anon-cart/traits", purpose="email_marketing").status_code == 404
+
+
+def test_segments_profile_api_answers_errors_as_segment_does_and_logs_no_identifier(profiles):
+    unknown = profiles.get(f"{SEGMENT_API}/user_id:u-never-seen/traits")
+    assert unknown.status_code == 404 and unknown.json() == {"error": {"code": "not_found", "message": "Profile was not found."}}
+    assert profiles.get(f"{SEGMENT_API}/user_id:u-ada/traits", key=WRITE_KEY).json()["error"]["code"] == "authentication_error"
+    assert profiles.get(f"{SEGMENT_API}/u-ada/traits").json()["error"]["code"] == "validation_error"
+    ids = profiles.get(f"{SEGMENT_API}/user_id:u-ada/external_ids", limit="100").json()["data"]
+    assert {("user_id", "u-ada"), ("email", "ada@lovelace.io")} <= {(i["type"], i["id"]) for i in ids}
+    profiles.get("/v1/profiles/ada@lovelace.io/traits")  # a value where the type goes
+    profiles.get("/v1/profile/email/ada@lovelace.io")  # a path no route knows
+    time.sleep(0.5)
+    log = profiles.log_text()
+    assert "/v1/spaces/{space}/collections/users/profiles/user_id:{value}/traits 404" in log
+    assert "u-ada" not in log and "u-never-seen" not in log and "lovelace" not in log
