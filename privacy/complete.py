@@ -1,10 +1,16 @@
 """The last step of a request: after the run's sends and its publishing, a compacted request
 whose removals every destination has taken (none left marked in `activation.sent__*`) is
 completed. One whose destination failed waits for the next run's send.
+
+What still holds the people (the Parquet version kept for slow readers) is deleted before
+the requests are marked: a run killed between the two leaves them `compacted`, and the
+next run deletes and marks again. Marked first, a kill left them `completed` while a copy
+held the people, and no later run looked again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -28,8 +34,10 @@ def _waiting_notices(con: duckdb.DuckDBPyConnection) -> set[str]:
     return waiting
 
 
-def complete(warehouse: Path, lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> tuple[list[str], dict[str, int]]:
-    """(requests completed now, requests still unfinished per status)."""
+def complete(warehouse: Path, lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS,
+             before_marking: Callable[[], object] = lambda: None) -> tuple[list[str], dict[str, int]]:
+    """(requests completed now, requests still unfinished per status). `before_marking` runs
+    once some are ready, before they are marked: it deletes what still holds them."""
     if not warehouse.exists():
         return [], {}
     with connect(warehouse, read_only=True, wait_seconds=lock_wait, what="privacy") as con:
@@ -38,6 +46,8 @@ def complete(warehouse: Path, lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> t
         ready = [r[0] for r in con.sql(f"select request_id from {REQUESTS} where status = '{COMPACTED}'").fetchall()]
         waiting = _waiting_notices(con) if ready else set()
     done = [request_id for request_id in ready if request_id not in waiting]
+    if done:
+        before_marking()
     with connect(warehouse, read_only=not done, wait_seconds=lock_wait, what="privacy") as con:
         if done:
             con.execute(f"update {REQUESTS} set status = '{COMPLETED}', completed_at = now()::timestamp "

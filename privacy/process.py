@@ -8,7 +8,8 @@
    Before it, the export files are rewritten without them (privacy.files). On Spark, the
    lake's Parquet tables are staged without them in the same step, and replace their
    files once it is committed (privacy.lake).
-4. Rewrite the warehouse into a fresh file (privacy.compact).
+4. Delete dlt's job files of loaded packages, then rewrite the warehouse into a fresh file
+   (privacy.compact).
 
 Nothing is written while there is nothing to do. A run killed at any point leaves either
 the state before a step or after it, and the next run takes the requests up where they are.
@@ -97,9 +98,11 @@ def process(settings: Settings, config: CdpConfig, settle_staged: Callable[[], N
         if spark:
             lake.finish(con, settings.lake_dir)
         must_compact = needs_compaction(con)
+    # before the compaction that marks the requests `compacted`: a run killed after it finds
+    # nothing left to do here, and would never delete the job files that hold the people
+    outcome.job_files_deleted = files.delete_job_files(settings.dlt_pipelines_dir)
     if must_compact:
         outcome.compacted = compact(settings.warehouse, settings.lock_wait_seconds)
-    outcome.job_files_deleted = files.delete_job_files(settings.dlt_pipelines_dir)
     return outcome
 
 

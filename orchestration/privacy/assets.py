@@ -65,10 +65,10 @@ def build_privacy_assets(
               pool=WAREHOUSE_POOL, description="Privacy requests whose removals every destination took and whose "
                                                "erasure the BI snapshot holds, marked completed.")
     def privacy_completed(context: AssetExecutionContext) -> dg.MaterializeResult:
-        done, left = complete(settings.warehouse, settings.lock_wait_seconds)
+        # the Parquet version kept for readers of the last snapshot still holds them
+        done, left = complete(settings.warehouse, settings.lock_wait_seconds,
+                              before_marking=lambda: drop_earlier_versions(settings.published_dir))
         if done:
-            # the Parquet version kept for readers of the last snapshot still holds them
-            drop_earlier_versions(settings.published_dir)
             context.log.info(f"privacy: {len(done)} requests completed")
         return dg.MaterializeResult(metadata={
             "completed": len(done), "completed_requests": dg.MetadataValue.json(done[:LISTED]),
