@@ -22,7 +22,7 @@ demo: setup
 
 # one worker per core; a test file's tests stay on one worker (its module fixtures are built once)
 test: setup
-	$(BIN)/pytest -n auto --dist loadfile --durations=25
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder --durations=25
 
 # the layers and no import circles (pyproject.toml [tool.importlinter])
 lint: setup

@@ -109,3 +109,22 @@ def workspace(sample_run) -> Workspace:
     workspace, result = sample_run
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     return workspace
+
+
+# `make test` hands whole files to its two workers in collection order (--dist loadfile
+# --no-loadscope-reorder). These files take minutes each; collected last, one of them kept
+# a worker busy long after the other had finished, so they go first.
+LONGEST_FIRST = (
+    "test_spark_privacy.py",
+    "test_privacy_kills.py",
+    "test_spark_equivalence.py",
+    "test_spark_steps.py",
+    "test_server.py",
+    "test_spark_kept_leftovers.py",
+    "test_privacy.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
