@@ -5,7 +5,8 @@ contact, a loyalty card, orders and tickets) and, a few times each, the traps th
 two real people in data we never see:
 - a couple sharing one email, each with their own user id and phone; a family sharing
   a landline and a laptop, each with their own email;
-- a shop clerk typing their own email and the store's phone into many loyalty sign-ups;
+- a shop clerk typing their own email and the store's phone into many loyalty sign-ups,
+  or their email into two (within the loyalty_id limit);
   a call-centre agent's email on many customers' tickets;
 - Segment client bugs: userId "undefined" / "null" / "0" / "" / true / -1 / {} and other
   junk (JUNK_USER_IDS), a phone typed as all one digit (JUNK_PHONES), one anonymousId on every
@@ -339,6 +340,18 @@ def write_world(root: Path, truth: Path, people_count: int = 1000, seed: int = 1
             honest(person)
             contact(person, person.email, junk_phone)
     traps["junk_phones"] = len(JUNK_PHONES)
+
+    # a clerk typing their own email into two customers' loyalty sign-ups: within the
+    # loyalty_id limit, so only the two names on the cards tell it is not theirs
+    for _ in range(2):
+        (clerk,) = take(1)
+        clerk.loyalty_id = None
+        honest(clerk)
+        for customer in take(2):
+            customer.loyalty_id = customer.loyalty_id or f"L-clerk-{customer.id}"
+            honest(customer, with_card=False)
+            card(customer, clerk.email, None)
+    traps["clerk_two_signups"] = 2
 
     for person in pool:
         honest(person)

@@ -12,7 +12,11 @@ placeholders in capitals, spaces, quotes or brackets) and junk phones added, dra
 the other traps: the blocklist of before glued 8 profiles by them (precision 0.98287,
 recall 0.96529), the shipped one none (precision 1.0, recall 0.97776). The trap they
 cannot tell from a family computer, a mistaken alias onto a browser someone else typed
-their email on (docs/identity-rules.md §5), does not glue in this world."""
+their email on (docs/identity-rules.md §5), does not glue in this world. Two clerks who
+typed their email into two customers' cards each (within the loyalty_id limit), drawn
+last: the limits alone glued both (precision 0.99782, recall 0.97346); the names on the
+cards make each email shared (§2), none glued (precision 1.0, recall 0.97251: the 8 pairs
+lost are the clerks' own email's)."""
 
 from __future__ import annotations
 
@@ -23,9 +27,9 @@ from quality.identity_accuracy import score
 from tests.adversarial_world import JUNK_PHONES, JUNK_USER_IDS, write_world
 from tests.conftest import make_workspace
 
-# measured 0.97776 (0.98611 over pairs the data tells apart); a clerk's own email on
+# measured 0.97251 (0.98506 over pairs the data tells apart); a clerk's own email on
 # customers' cards is shared, so it links the clerk to no one either
-RECALL_FLOOR = 0.975
+RECALL_FLOOR = 0.97
 
 
 def test_an_adversarial_world_glues_no_two_people(tmp_path):
