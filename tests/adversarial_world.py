@@ -5,9 +5,11 @@ contact, a loyalty card, orders and tickets) and, a few times each, the traps th
 two real people in data we never see:
 - a couple sharing one email, each with their own user id and phone; a family sharing
   a landline and a laptop, each with their own email;
-- a shop clerk typing their own email and the store's phone into many loyalty sign-ups;
+- a shop clerk typing their own email and the store's phone into many loyalty sign-ups,
+  or their email into two (within the loyalty_id limit);
   a call-centre agent's email on many customers' tickets;
-- Segment client bugs: userId "undefined" / "null" / "0" / "", one anonymousId on every
+- Segment client bugs: userId "undefined" / "null" / "0" / "" / true / -1 / {} and other
+  junk (JUNK_USER_IDS), a phone typed as all one digit (JUNK_PHONES), one anonymousId on every
   visitor of a kiosk, an alias whose previousId is another person's browser, an identify
   with another person's email in traits (a gift);
 - CRM duplicates of one person (must merge) and two people of one name (must not);
@@ -41,6 +43,10 @@ LAST = ["smith", "johnson", "williams", "brown", "jones", "garcia", "miller", "d
         "nakamura", "okafor", "lindqvist", "kowalski", "haddad", "novak", "dubois", "rossi", "singh", "chen"]
 DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "proton.me", "fastmail.com", "icloud.com"]
 NOW = datetime(2026, 11, 1)
+# what Segment clients and CRMs send for an id they do not have; none may join anyone
+JUNK_USER_IDS = ["undefined", "null", "0", "", "None", "[object Object]", "NaN", "guest",
+                 True, False, -1, {}, [], " N/A ", "Unknown", " UNDEFINED ", '"null"', "-", "(null)"]
+JUNK_PHONES = ["888-888-8888", "+44 7777 777777"]
 
 
 class Person:
@@ -236,7 +242,7 @@ def write_world(root: Path, truth: Path, people_count: int = 1000, seed: int = 1
     traps["agent_email_tickets"] = 2
 
     # Segment client bugs: junk user ids
-    for junk in ["undefined", "null", "0", "", "None", "[object Object]", "NaN", "guest"]:
+    for junk in JUNK_USER_IDS[:8]:
         for n, person in enumerate(take(4)):
             # half of them have no user id of their own: nothing but the junk one to split them by
             person.user_id = person.user_id if n % 2 else None
@@ -316,6 +322,36 @@ def write_world(root: Path, truth: Path, people_count: int = 1000, seed: int = 1
         orders.append({"order_id": f"O{next(counter)}", "email": b.email, "user_id": a.user_id,
                        "total": 50.0, "currency": "USD", "created_at": _ts(rng), "status": "paid"})
     traps["order_email_other_user"] = 6
+
+    # More junk, drawn after every trap above so that their people and draws stay as they
+    # were: a JSON true, false, -1, {} or [] sent as a user id, placeholders with spaces,
+    # capitals, quotes or brackets ...
+    for junk in JUNK_USER_IDS[8:]:
+        for n, person in enumerate(take(4)):
+            person.user_id = person.user_id if n % 2 else None
+            honest(person)
+            event("identify", person.devices[0], junk, traits={"email": person.email})
+            event("track", person.devices[0], junk, event="Signed Up")
+    traps["junk_user_ids"] = len(JUNK_USER_IDS)
+    # ... and a phone a clerk types as one digit over and over, on two people's CRM
+    # contacts (two: within the shared limit, so only the blocklist keeps it from linking)
+    for junk_phone in JUNK_PHONES:
+        for person in take(2):
+            honest(person)
+            contact(person, person.email, junk_phone)
+    traps["junk_phones"] = len(JUNK_PHONES)
+
+    # a clerk typing their own email into two customers' loyalty sign-ups: within the
+    # loyalty_id limit, so only the two names on the cards tell it is not theirs
+    for _ in range(2):
+        (clerk,) = take(1)
+        clerk.loyalty_id = None
+        honest(clerk)
+        for customer in take(2):
+            customer.loyalty_id = customer.loyalty_id or f"L-clerk-{customer.id}"
+            honest(customer, with_card=False)
+            card(customer, clerk.email, None)
+    traps["clerk_two_signups"] = 2
 
     for person in pool:
         honest(person)

@@ -232,3 +232,49 @@ def test_blocked_patterns_keep_junk_out_of_profiles(tmp_path):
     }
     assert workspace.scalar("select count(*) from cdp.profile_identifiers where identifier_type = 'email'") == 0
     assert workspace.scalar("select count(*) from cdp.profiles where user_id is not null") == 3
+
+
+LOYALTY = "loyalty_id,email,phone,first_name,last_name"
+
+
+def test_an_email_on_two_cards_naming_two_people_links_neither(tmp_path):
+    workspace = make_workspace(tmp_path)
+    write_csv(workspace, "pos/loyalty_members.csv", LOYALTY, [
+        # a clerk's own email typed into two customers' sign-ups (within the loyalty_id limit)
+        "L1,clerk@shop.org,,Ann,Lee",
+        "L2,clerk@shop.org,,Bo,Chen",
+        # one person as far as names say: a nickname, a slip, the words swapped, a placeholder
+        "L3,bob@mail.org,,Bob,Park",
+        "L4,bob@mail.org,,Robert,Park",
+        "L5,kate@mail.org,,Kate,Roberts",
+        "L6,kate@mail.org,,Katie,Robberts",
+        "L7,mia@mail.org,,Mia,Wong",
+        "L8,mia@mail.org,,Wong,Mia",
+        "L9,eve@mail.org,,Eve,Ito",
+        "L10,eve@mail.org,,CUSTOMER,Smith",
+        "L11,solo@mail.org,,Max,Berg",
+    ])
+    write_events(workspace, "day1.jsonl", [
+        {**identify("m1", "a1", user_id="u1", email="clerk@shop.org"), "traits": {
+            "email": "clerk@shop.org", "firstName": "Tom", "lastName": "Hale"}},
+    ])
+    assert workspace.cdp("run").returncode == 0
+
+    def profiles(*values: str) -> set:
+        listed = ", ".join(f"'{v}'" for v in values)
+        return {row[0] for row in workspace.query(
+            f"select profile_id from cdp.profile_identifiers where identifier_value in ({listed})")}
+
+    assert len(profiles("L1", "L2", "u1")) == 3
+    assert profiles("clerk@shop.org") == set()
+    assert workspace.query("select rule, detail from cdp.identity_rule_hits where identifier_value = 'clerk@shop.org'") == [
+        ("shared", "on pos_loyalty_members records naming two different people")]
+    assert workspace.scalar("select count(*) from cdp.identity_review_queue where identifier_value = 'clerk@shop.org'") > 0
+    for pair in [("L3", "L4"), ("L5", "L6"), ("L7", "L8"), ("L9", "L10")]:
+        assert len(profiles(*pair)) == 1, pair
+
+    # a later card naming someone else makes an email shared on an incremental build too
+    write_csv(workspace, "pos/loyalty_members_2.csv", LOYALTY, ["L12,solo@mail.org,,Ida,Nygaard"])
+    assert workspace.cdp("run").returncode == 0
+    assert len(profiles("L11", "L12")) == 2
+    assert profiles("solo@mail.org") == set()

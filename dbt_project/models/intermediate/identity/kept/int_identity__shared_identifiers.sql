@@ -75,6 +75,65 @@ types as (
     select * from {{ ref('stg_cdp__identifier_types') }}
 ),
 
+-- An email on two records of one source whose typed names are two people's (each names
+-- someone, and both the first word and the rest differ by more than a slip, and not as
+-- the same two words swapped) is shared too: a clerk's own email typed into two
+-- customers' loyalty sign-ups, within the loyalty_id limit. A couple or a family on one
+-- email is the same verdict's case, and a nickname ('Bob Lee' and 'Robert Lee'), a married
+-- name ('Ann Lee' and 'Ann Park') or a slip in one word is one person.
+email_observations as (
+    select s.source, s.record_key, s.identifier_type, s.identifier_value
+    from screened as s
+    inner join types as t on t.identifier_type = s.identifier_type
+    where t.normalize = 'email'
+),
+
+email_record_names as (
+    select
+        c.source,
+        c.record_key,
+        {{ typed_full_name("coalesce(
+            max(case when c.trait = 'first_name' then c.value end) || ' '
+                || max(case when c.trait = 'last_name' then c.value end),
+            max(case when c.trait = 'name' then c.value end)
+        )") }} as full_name
+    from {{ ref('stg_cdp__trait_copies') }} as c
+    inner join (select distinct source, record_key from email_observations) as r
+        on r.source = c.source and r.record_key = c.record_key
+    where c.trait in ('first_name', 'last_name', 'name')
+    group by c.source, c.record_key
+),
+
+email_names as (
+    select distinct
+        o.identifier_type,
+        o.identifier_value,
+        o.source,
+        {{ first_word('n.full_name') }} as first_word,
+        {{ name_rest('n.full_name') }} as rest
+    from email_observations as o
+    inner join email_record_names as n on n.source = o.source and n.record_key = o.record_key
+    where n.full_name is not null and {{ is_a_name('n.full_name') }}
+),
+
+name_conflicts as (
+    select
+        a.identifier_type,
+        a.identifier_value,
+        'on ' || min(a.source) || ' records naming two different people' as detail
+    from email_names as a
+    inner join email_names as b
+        on b.identifier_type = a.identifier_type
+        and b.identifier_value = a.identifier_value
+        and b.source = a.source
+        and b.first_word < a.first_word
+    where a.rest <> b.rest
+        and not {{ word_slip('a.first_word', 'b.first_word') }}
+        and not {{ word_slip('a.rest', 'b.rest') }}
+        and not (a.first_word = b.rest and a.rest = b.first_word)
+    group by a.identifier_type, a.identifier_value
+),
+
 -- each identifier's row in the last build, looked up for the few over a limit (a changed
 -- identifier may be an old one, on a record that changed)
 last_profiles as (
@@ -99,6 +158,9 @@ over_limit as (
     left join types as t on t.identifier_type = c.identifier_type
     left join last_profiles as p on p.identifier_type = c.identifier_type and p.identifier_value = c.identifier_value
     where c.distinct_neighbours > l.shared_limit
+    union all
+    select identifier_type, identifier_value, detail, 0 as keepable
+    from name_conflicts
 ),
 
 -- kept only when every limit it is over allows it
