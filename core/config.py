@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.computed_traits import (AGGREGATES, CALL_TYPES, COLUMN_PATTERN, SEGMENT_TYPES, CompiledTrait, RecordsShape,
                                   compile_performed, compile_source_trait, compile_trait)
+from core.accounts import compile_account_where, compile_member_source
 from core.consent import CompiledStatement, ConsentConfig, compile_statement
 from core.marts import profile_columns, profile_trait_columns, row_columns
 from core.normalize import correct_email_domain, normalize
@@ -252,6 +253,19 @@ class ComputedTraitConfig(_Strict):
     of: str | None = Field(default=None, description="the column or event property the aggregate reads")
 
 
+class AccountSegmentConfig(_Strict):
+    description: str
+    where: dict = Field(description="a condition tree over cdp.accounts columns and {members: {where, at_least}}")
+
+
+class AccountsConfig(_Strict):
+    """Accounts (cdp.accounts): Segment's group calls make them; `members_from` declares
+    a source's column that names each record's account too."""
+
+    members_from: dict[str, str] = Field(default_factory=dict, description="source -> the column naming the account")
+    segments: dict[str, AccountSegmentConfig] = Field(default_factory=dict)
+
+
 class DestinationConfig(_Strict):
     """Where an audience goes. Each run sends only the rows that were added, updated or
     removed since the last successful send to this destination."""
@@ -323,6 +337,7 @@ class CdpConfig(_Strict):
     traits: dict[str, TraitRule] = Field(default_factory=dict, description="survivorship per trait; default most_recent")
     destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
     consent: ConsentConfig = Field(default_factory=ConsentConfig)
+    accounts: AccountsConfig = Field(default_factory=AccountsConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
 
     def compiled_traits(self) -> dict[str, CompiledTrait]:
@@ -370,6 +385,24 @@ class CdpConfig(_Strict):
 
     def segment_predicate(self, name: str) -> str:
         return self.segments[name].predicate(name, self.computed_trait_types(), self._performed, self.consent.purposes)
+
+    def account_member_sources(self) -> dict[str, str]:
+        """Source -> the SQL of the members its declared column names (core/accounts.py)."""
+        for name in self.accounts.members_from:
+            if name not in self.sources:
+                raise SegmentError(f"accounts.members_from.{name}: unknown source {name!r}")
+        return {name: compile_member_source(self._records_shape(name, f"accounts.members_from.{name}"), column,
+                                            f"accounts.members_from.{name}")
+                for name, column in self.accounts.members_from.items()}
+
+    def account_segment_predicate(self, name: str) -> str:
+        """SQL over cdp.accounts; members' conditions compile as a profile segment's do."""
+        computed = self.computed_trait_types()
+
+        def profile_where(node: object, where: str) -> str:
+            return compile_where(node, where, computed, self._performed, self.consent.purposes)
+
+        return compile_account_where(self.accounts.segments[name].where, f"accounts.segments.{name}.where", profile_where)
 
     def environment_variables(self) -> set[str]:
         """The variables this config names for URLs and tokens."""
@@ -419,6 +452,7 @@ class CdpConfig(_Strict):
             except SegmentError as exc:
                 raise ValueError(str(exc)) from exc
         self._check_consent()
+        self._check_accounts()
         for name, destination in self.destinations.items():
             _check_destination(name, destination, [*self.segments, *sql_segments])
             if destination.purpose is not None and destination.purpose not in self.consent.purposes:
@@ -453,6 +487,17 @@ class CdpConfig(_Strict):
                 if earlier[1] != typed[trait]:
                     raise ValueError(f"{where} is {typed[trait]} here but {earlier[1]} in sources.{earlier[2]}: "
                                      "declare one type for it under columns")
+
+    def _check_accounts(self) -> None:
+        for name in self.accounts.segments:
+            if not NAME_PATTERN.match(name):
+                raise ValueError(f"account segment name {name!r} must be lowercase letters, digits and underscores")
+        try:
+            self.account_member_sources()
+            for name in self.accounts.segments:
+                self.account_segment_predicate(name)
+        except SegmentError as exc:
+            raise ValueError(str(exc)) from exc
 
     def _check_consent(self) -> None:
         for purpose, declared in self.consent.purposes.items():

@@ -77,13 +77,13 @@ def literal_of(value: Any, data_type: str, where: str) -> str:
     return portable_literal(str(value))
 
 
-def _condition(node: dict, where: str, columns: Columns) -> str:
+def _condition(node: dict, where: str, columns: Columns, holder: str) -> str:
     unknown = set(node) - {"trait", "op", "value"}
     if unknown:
         raise SegmentError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     trait, op, value = node.get("trait"), node.get("op"), node.get("value")
     if trait not in columns:
-        raise SegmentError(f"{where}.trait: unknown trait {trait!r} (profiles, source and computed traits have: {', '.join(sorted(columns))})")
+        raise SegmentError(f"{where}.trait: unknown trait {trait!r} ({holder} have: {', '.join(sorted(columns))})")
     if op not in OPERATORS:
         raise SegmentError(f"{where}.op: unknown operator {op!r} (use one of: {', '.join(OPERATORS)})")
     column, data_type = columns[trait]
@@ -107,8 +107,11 @@ def _condition(node: dict, where: str, columns: Columns) -> str:
 
 
 Performed = Callable[[Any, str], str]
+# a key of the condition tree with a compiler of its own: (the node, where) -> SQL
+Leaf = Callable[[dict, str], str]
 # dbt reads cdp.profile_consent where this mark stands (macros/computed_traits.sql)
 CONSENT_MARK = "__CDP_PROFILE_CONSENT__"
+PROFILE_TRAITS = "profiles, source and computed traits"
 
 
 def compile_where(node: Any, where: str, computed: dict[str, str] | None = None, performed: Performed | None = None,
@@ -120,34 +123,40 @@ def compile_where(node: Any, where: str, computed: dict[str, str] | None = None,
     columns = {name: (name, data_type) for name, data_type in profile_columns().items()}
     # a computed trait's name is the user's (`order` is a keyword): dbt quotes it for its engine
     columns.update({name: (f"__CDP_COLUMN__{name}__END__", data_type) for name, data_type in (computed or {}).items()})
-    return _compile(node, where, columns, performed, purposes)
+
+    def behaviour(node: dict, where: str) -> str:
+        if set(node) != {"performed"} or performed is None:
+            raise SegmentError(f"{where}.performed: takes one mapping and nothing beside it")
+        return performed(node["performed"], f"{where}.performed")
+
+    leaves = {"performed": behaviour, "consent": lambda node, where: _consented(node, where, purposes)}
+    return compile_tree(node, where, columns, leaves, PROFILE_TRAITS)
 
 
 # trait -> (its column in SQL, its type)
 Columns = dict[str, tuple[str, str]]
 
 
-def _compile(node: Any, where: str, columns: Columns, performed: Performed | None, purposes: Collection[str]) -> str:
+def compile_tree(node: Any, where: str, columns: Columns, leaves: dict[str, Leaf], holder: str) -> str:
+    """all/any/not over conditions on `columns` ({trait, op, value}) and the `leaves`, each
+    compiling the node that holds its key; `holder` names what has the columns, for errors."""
     if not isinstance(node, dict):
         raise SegmentError(f"{where}: expected a condition or all/any/not")
     for joiner in ("all", "any"):
         if joiner in node:
             if set(node) != {joiner} or not isinstance(node[joiner], list) or not node[joiner]:
                 raise SegmentError(f"{where}.{joiner}: takes a non-empty list and nothing beside it")
-            parts = [_compile(child, f"{where}.{joiner}[{i}]", columns, performed, purposes)
+            parts = [compile_tree(child, f"{where}.{joiner}[{i}]", columns, leaves, holder)
                      for i, child in enumerate(node[joiner])]
             return "(" + f" {'and' if joiner == 'all' else 'or'} ".join(parts) + ")"
     if "not" in node:
         if set(node) != {"not"}:
             raise SegmentError(f"{where}.not: takes one condition and nothing beside it")
-        return f"not ({_compile(node['not'], f'{where}.not', columns, performed, purposes)})"
-    if "performed" in node:
-        if set(node) != {"performed"} or performed is None:
-            raise SegmentError(f"{where}.performed: takes one mapping and nothing beside it")
-        return "(" + performed(node["performed"], f"{where}.performed") + ")"
-    if "consent" in node:
-        return "(" + _consented(node, where, purposes) + ")"
-    return "(" + _condition(node, where, columns) + ")"
+        return f"not ({compile_tree(node['not'], f'{where}.not', columns, leaves, holder)})"
+    for key, leaf in leaves.items():
+        if key in node:
+            return "(" + leaf(node, where) + ")"
+    return "(" + _condition(node, where, columns, holder) + ")"
 
 
 def _consented(node: dict, where: str, purposes: Collection[str]) -> str:
