@@ -159,3 +159,16 @@ def test_an_account_segment_value_is_a_literal_never_code():
     config["accounts"] = {"segments": ACCOUNT_SEGMENTS}
     predicate = parse_config(yaml.safe_dump(config)).account_segment_predicate("quoted")
     assert predicate == "(name = 'x'' or ''1''=''1')"
+
+
+def test_a_forgotten_persons_memberships_go_and_their_accounts_are_counted_again(workspace):
+    # last: it changes the module's world
+    profile_id = workspace.scalar("select profile_id from cdp.profiles where email = 'u8@mail.org'")
+    result = workspace.cdp("forget", "email", "u8@mail.org", CDP_CONFIG=str(workspace.root / "cdp.yml"))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    for table in ("cdp.account_memberships", "intermediate.int_accounts__group_calls",
+                  "intermediate.int_accounts__declared_members"):
+        assert workspace.scalar(f"select count(*) from {table} where profile_id = '{profile_id}'") == 0, table
+    assert workspace.scalar("select member_count from cdp.accounts where account_id = 'globex'") == 1
+    assert sorted(workspace.query("select segment, account_id from cdp.account_segment_memberships")) == [
+        ("busy_accounts", "acme"), ("initech_or_u8s", "Initech")]
