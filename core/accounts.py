@@ -19,10 +19,10 @@ from typing import Any
 
 from core.computed_traits import RecordsShape, column_of
 from core.marts import account_columns
+from core.segment_compiler import ACCOUNT_MEMBERS_MARK as MEMBERS_MARK
 from core.segment_compiler import SegmentError, compile_tree
 
 ACCOUNT_TRAITS = "cdp.accounts columns"
-MEMBERS_MARK = "__CDP_ACCOUNT_MEMBERS__"
 PROFILES_MARK = "__CDP_MEMBER_PROFILES__"
 
 

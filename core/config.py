@@ -233,10 +233,11 @@ class SegmentConfig(_Strict):
     where: dict = Field(description="a condition tree: {all: [...]}, {any: [...]}, {not: ...} or {trait, op, value}")
 
     def predicate(self, name: str, computed: dict[str, str] | None = None, performed: Performed | None = None,
-                  purposes: Collection[str] = ()) -> str:
+                  purposes: Collection[str] = (), account_segments: Collection[str] = ()) -> str:
         """SQL over cdp.profiles and the computed traits (`computed`: name -> type), with
-        conditions on behaviour compiled by `performed` and on consent to `purposes`."""
-        return compile_where(self.where, f"segments.{name}.where", computed, performed, purposes)
+        conditions on behaviour compiled by `performed`, on consent to `purposes` and on
+        membership of an account in one of the `account_segments`."""
+        return compile_where(self.where, f"segments.{name}.where", computed, performed, purposes, account_segments)
 
 
 class ComputedTraitConfig(_Strict):
@@ -384,7 +385,8 @@ class CdpConfig(_Strict):
         return {name: SEGMENT_TYPES[trait.data_type] for name, trait in self.trait_columns().items()}
 
     def segment_predicate(self, name: str) -> str:
-        return self.segments[name].predicate(name, self.computed_trait_types(), self._performed, self.consent.purposes)
+        return self.segments[name].predicate(name, self.computed_trait_types(), self._performed, self.consent.purposes,
+                                             self.accounts.segments)
 
     def account_member_sources(self) -> dict[str, str]:
         """Source -> the SQL of the members its declared column names (core/accounts.py)."""
@@ -400,7 +402,7 @@ class CdpConfig(_Strict):
         computed = self.computed_trait_types()
 
         def profile_where(node: object, where: str) -> str:
-            return compile_where(node, where, computed, self._performed, self.consent.purposes)
+            return compile_where(node, where, computed, self._performed, self.consent.purposes, account_segments=None)
 
         return compile_account_where(self.accounts.segments[name].where, f"accounts.segments.{name}.where", profile_where)
 
@@ -448,7 +450,7 @@ class CdpConfig(_Strict):
             if not NAME_PATTERN.match(name):
                 raise ValueError(f"segment name {name!r} must be lowercase letters, digits and underscores")
             try:
-                segment.predicate(name, computed, self._performed, self.consent.purposes)
+                segment.predicate(name, computed, self._performed, self.consent.purposes, self.accounts.segments)
             except SegmentError as exc:
                 raise ValueError(str(exc)) from exc
         self._check_consent()

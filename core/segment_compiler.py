@@ -111,15 +111,20 @@ Performed = Callable[[Any, str], str]
 Leaf = Callable[[dict, str], str]
 # dbt reads cdp.profile_consent where this mark stands (macros/computed_traits.sql)
 CONSENT_MARK = "__CDP_PROFILE_CONSENT__"
+# and cdp.account_memberships, cdp.account_segment_memberships where these stand
+ACCOUNT_MEMBERS_MARK = "__CDP_ACCOUNT_MEMBERS__"
+ACCOUNT_SEGMENTS_MARK = "__CDP_ACCOUNT_SEGMENTS__"
 PROFILE_TRAITS = "profiles, source and computed traits"
 
 
 def compile_where(node: Any, where: str, computed: dict[str, str] | None = None, performed: Performed | None = None,
-                  purposes: Collection[str] = ()) -> str:
+                  purposes: Collection[str] = (), account_segments: Collection[str] | None = ()) -> str:
     """SQL for a condition tree: {all: [...]}, {any: [...]}, {not: ...} or a condition, over
     the columns of cdp.profiles and the `computed` traits (name -> type, as profiles types).
     `performed` compiles a condition on behaviour ({performed: {...}}, where it says);
-    {consent: <purpose>} holds for people who granted one of the consent `purposes`."""
+    {consent: <purpose>} holds for people who granted one of the consent `purposes`;
+    {account_segment: <name>} for members of an account in one of the `account_segments`
+    (None: the tree is an account segment's own, which cannot test one)."""
     columns = {name: (name, data_type) for name, data_type in profile_columns().items()}
     # a computed trait's name is the user's (`order` is a keyword): dbt quotes it for its engine
     columns.update({name: (f"__CDP_COLUMN__{name}__END__", data_type) for name, data_type in (computed or {}).items()})
@@ -129,7 +134,8 @@ def compile_where(node: Any, where: str, computed: dict[str, str] | None = None,
             raise SegmentError(f"{where}.performed: takes one mapping and nothing beside it")
         return performed(node["performed"], f"{where}.performed")
 
-    leaves = {"performed": behaviour, "consent": lambda node, where: _consented(node, where, purposes)}
+    leaves = {"performed": behaviour, "consent": lambda node, where: _consented(node, where, purposes),
+              "account_segment": lambda node, where: _in_account_segment(node, where, account_segments)}
     return compile_tree(node, where, columns, leaves, PROFILE_TRAITS)
 
 
@@ -168,3 +174,16 @@ def _consented(node: dict, where: str, purposes: Collection[str]) -> str:
         raise SegmentError(f"{where}.consent: unknown purpose {purpose!r} (consent.purposes: {known})")
     return (f"profile_id in (select c.profile_id from {CONSENT_MARK} as c "
             f"where c.purpose = {portable_literal(purpose)} and c.is_granted)")
+
+
+def _in_account_segment(node: dict, where: str, account_segments: Collection[str] | None) -> str:
+    name = node["account_segment"]
+    if set(node) != {"account_segment"} or not isinstance(name, str):
+        raise SegmentError(f"{where}.account_segment: takes an account segment's name and nothing beside it")
+    if account_segments is None:
+        raise SegmentError(f"{where}.account_segment: an account segment's members cannot test account segments")
+    if name not in account_segments:
+        known = ", ".join(sorted(account_segments)) or "none declared"
+        raise SegmentError(f"{where}.account_segment: unknown account segment {name!r} (accounts.segments: {known})")
+    return (f"profile_id in (select m.profile_id from {ACCOUNT_MEMBERS_MARK} as m inner join {ACCOUNT_SEGMENTS_MARK} "
+            f"as s on s.account_id = m.account_id where s.segment = {portable_literal(name)})")

@@ -63,9 +63,19 @@ ACCOUNT_SEGMENTS = {
 }
 
 
+# a profile segment over account segments: the people of busy accounts who are not active
+PROFILE_SEGMENTS = {
+    "quiet_people_at_busy_accounts": {
+        "description": "Members of a busy account not seen this month.",
+        "where": {"all": [{"account_segment": "busy_accounts"},
+                          {"trait": "last_seen_at", "op": "more_than_days_ago", "value": 30}]}},
+}
+
+
 def accounts_config() -> dict:
     config = shipped_config()
     config["accounts"] = {"members_from": {"crm_contacts": "company"}, "segments": ACCOUNT_SEGMENTS}
+    config["segments"].update(PROFILE_SEGMENTS)
     return config
 
 
@@ -128,6 +138,12 @@ def test_account_segments_hold_the_hand_counted_accounts(workspace):
         ("busy_accounts", "acme"), ("initech_or_u8s", "Initech"), ("initech_or_u8s", "globex")]
 
 
+def test_a_profile_segment_holds_the_members_of_an_account_segment(workspace):
+    assert {email for (email,) in workspace.query(
+        "select p.email from cdp.segment_memberships m join cdp.profiles p using (profile_id) "
+        "where m.segment = 'quiet_people_at_busy_accounts'")} == {"u6@mail.org", "zed@mail.org"}
+
+
 @pytest.mark.parametrize(("accounts", "message"), [
     ({"segments": {"big": {"description": "x", "where": {"trait": "industry", "op": "=", "value": "retail"}}}},
      r"accounts\.segments\.big\.where\.trait: unknown trait 'industry' \(cdp\.accounts columns have: .*member_count"),
@@ -146,11 +162,22 @@ def test_account_segments_hold_the_hand_counted_accounts(workspace):
      r"accounts\.members_from\.events: a segment-format source's group calls make its accounts already"),
     ({"members_from": {"erp": "company"}}, r"accounts\.members_from\.erp: unknown source 'erp'"),
     ({"segmets": {}}, r"accounts\.segmets: unknown key"),
+    ({"segments": {"big": {"description": "x", "where": {"members": {"where": {"account_segment": "big"}}}}}},
+     r"accounts\.segments\.big\.where\.members\.where\.account_segment: an account segment's members cannot test"),
 ])
 def test_an_invalid_account_config_is_named(accounts, message):
     config = shipped_config()
     config["accounts"] = accounts
     with pytest.raises(ConfigError, match=message):
+        parse_config(yaml.safe_dump(config))
+
+
+def test_a_profile_segment_names_a_declared_account_segment():
+    config = shipped_config()
+    config["accounts"] = {}
+    config["segments"]["at_big"] = {"description": "x", "where": {"account_segment": "big"}}
+    with pytest.raises(ConfigError, match=r"segments\.at_big\.where\.account_segment: unknown account segment 'big' "
+                                          r"\(accounts\.segments: none declared\)"):
         parse_config(yaml.safe_dump(config))
 
 
