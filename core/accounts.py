@@ -10,6 +10,9 @@ segments (core/segment_compiler.py); marks left for dbt:
 - `__CDP_ACCOUNT_MEMBERS__`: cdp.account_memberships,
 - `__CDP_MEMBER_PROFILES__`: cdp.profiles, with their computed traits when the
   condition names one.
+Account computed traits aggregate the members' profile columns (count, sum, avg, min,
+max), those of members meeting a profile condition: columns of cdp.account_computed_traits
+that account segments test like cdp.accounts columns.
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from core.computed_traits import RecordsShape, column_of
-from core.marts import account_columns
+from core.computed_traits import CompiledTrait, RecordsShape, column_of
+from core.marts import account_columns, profile_columns
 from core.segment_compiler import ACCOUNT_MEMBERS_MARK as MEMBERS_MARK
 from core.segment_compiler import SegmentError, compile_tree
 
-ACCOUNT_TRAITS = "cdp.accounts columns"
+ACCOUNT_TRAITS = "cdp.accounts columns and account computed traits"
+ACCOUNT_AGGREGATES = ("count", "sum", "avg", "min", "max")
+# a profile column's type -> the account trait's type, as cdp.yml names types
+_TRAIT_TYPES = {"bigint": "integer", "integer": "integer", "double": "double", "decimal": "double", "timestamp": "timestamp"}
 PROFILES_MARK = "__CDP_MEMBER_PROFILES__"
 
 
@@ -41,7 +47,33 @@ def compile_member_source(shape: RecordsShape, column: str, where: str) -> str:
             f"where r.profile_id is not null and {account} <> ''")
 
 
-def compile_account_where(node: Any, where: str, profile_where: Callable[[Any, str], str]) -> str:
+def compile_account_trait(spec: Any, where: str, profile_where: Callable[[Any, str], str]) -> CompiledTrait:
+    """(account_id, value): an aggregate of the members' profile column `of` (count: of the
+    members), over those that meet `where` (a profile condition) when it is given."""
+    aggregate, of = spec.aggregate, spec.of
+    if aggregate == "count" and of is not None:
+        raise SegmentError(f"{where}.of: count counts members; it takes no `of`")
+    if aggregate != "count":
+        columns = profile_columns()
+        if of not in columns:
+            raise SegmentError(f"{where}.of: {aggregate} needs `of`, a cdp.profiles column (got {of!r})")
+        numeric = columns[of] in ("bigint", "integer", "double", "decimal")
+        if not numeric and (aggregate in ("sum", "avg") or columns[of] != "timestamp"):
+            raise SegmentError(f"{where}.of: {of!r} is {columns[of]}; {aggregate} needs a number"
+                               + ("" if aggregate in ("sum", "avg") else " or a time"))
+    chosen = "" if spec.where is None else f" where {profile_where(spec.where, f'{where}.where')}"
+    value, data_type = {
+        "count": ("count(*)", "integer"),
+        "sum": (f"sum(cast(p.{of} as double))", "double"),
+        "avg": (f"avg(cast(p.{of} as double))", "double"),
+    }.get(aggregate) or (f"{aggregate}(p.{of})", _TRAIT_TYPES[profile_columns()[of]])
+    sql = (f"select m.account_id, {value} as value from {MEMBERS_MARK} as m inner join "
+           f"(select * from {PROFILES_MARK}{chosen}) as p on p.profile_id = m.profile_id group by m.account_id")
+    return CompiledTrait(sql, data_type, "0" if aggregate == "count" else None)
+
+
+def compile_account_where(node: Any, where: str, profile_where: Callable[[Any, str], str],
+                          traits: dict[str, str] | None = None) -> str:
     """SQL over cdp.accounts for an account segment's condition tree; `profile_where`
     compiles a profile condition (what a profile segment's `where` takes)."""
 
@@ -68,5 +100,7 @@ def compile_account_where(node: Any, where: str, profile_where: Callable[[Any, s
         return refuse
 
     columns = {name: (name, data_type) for name, data_type in account_columns().items()}
+    # an account computed trait (name -> type, as profiles types): its column, quoted by dbt
+    columns.update({name: (f"__CDP_COLUMN__{name}__END__", data_type) for name, data_type in (traits or {}).items()})
     leaves = {"members": members, "performed": for_profiles("performed"), "consent": for_profiles("consent")}
     return compile_tree(node, where, columns, leaves, ACCOUNT_TRAITS)

@@ -17,11 +17,11 @@ import phonenumbers
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.accounts import compile_account_trait, compile_account_where, compile_member_source
 from core.computed_traits import (AGGREGATES, CALL_TYPES, COLUMN_PATTERN, SEGMENT_TYPES, CompiledTrait, RecordsShape,
                                   compile_performed, compile_source_trait, compile_trait)
-from core.accounts import compile_account_where, compile_member_source
 from core.consent import CompiledStatement, ConsentConfig, compile_statement
-from core.marts import profile_columns, profile_trait_columns, row_columns
+from core.marts import account_columns, profile_columns, profile_trait_columns, row_columns
 from core.normalize import correct_email_domain, normalize
 from core.segment_compiler import Performed, SegmentError, compile_where, sql_segment_names
 from core.sql import NAME_PATTERN
@@ -259,11 +259,21 @@ class AccountSegmentConfig(_Strict):
     where: dict = Field(description="a condition tree over cdp.accounts columns and {members: {where, at_least}}")
 
 
+class AccountTraitConfig(_Strict):
+    """An aggregate over an account's members: cdp.account_computed_traits."""
+
+    description: str = ""
+    aggregate: Literal["count", "sum", "avg", "min", "max"]
+    of: str | None = Field(default=None, description="the cdp.profiles column aggregated (none for count)")
+    where: dict | None = Field(default=None, description="only the members meeting this profile condition")
+
+
 class AccountsConfig(_Strict):
     """Accounts (cdp.accounts): Segment's group calls make them; `members_from` declares
     a source's column that names each record's account too."""
 
     members_from: dict[str, str] = Field(default_factory=dict, description="source -> the column naming the account")
+    computed_traits: dict[str, AccountTraitConfig] = Field(default_factory=dict)
     segments: dict[str, AccountSegmentConfig] = Field(default_factory=dict)
 
 
@@ -397,14 +407,21 @@ class CdpConfig(_Strict):
                                             f"accounts.members_from.{name}")
                 for name, column in self.accounts.members_from.items()}
 
+    def _member_where(self, node: object, where: str) -> str:
+        """A profile condition on an account's members (as a profile segment's, but no account segment)."""
+        return compile_where(node, where, self.computed_trait_types(), self._performed, self.consent.purposes,
+                             account_segments=None)
+
+    def account_traits(self) -> dict[str, CompiledTrait]:
+        """Each account computed trait's SQL and type (core/accounts.py)."""
+        return {name: compile_account_trait(trait, f"accounts.computed_traits.{name}", self._member_where)
+                for name, trait in self.accounts.computed_traits.items()}
+
     def account_segment_predicate(self, name: str) -> str:
-        """SQL over cdp.accounts; members' conditions compile as a profile segment's do."""
-        computed = self.computed_trait_types()
-
-        def profile_where(node: object, where: str) -> str:
-            return compile_where(node, where, computed, self._performed, self.consent.purposes, account_segments=None)
-
-        return compile_account_where(self.accounts.segments[name].where, f"accounts.segments.{name}.where", profile_where)
+        """SQL over cdp.accounts and its computed traits; members' conditions compile as a profile segment's do."""
+        traits = {name: SEGMENT_TYPES[trait.data_type] for name, trait in self.account_traits().items()}
+        return compile_account_where(self.accounts.segments[name].where, f"accounts.segments.{name}.where",
+                                     self._member_where, traits)
 
     def environment_variables(self) -> set[str]:
         """The variables this config names for URLs and tokens."""
@@ -494,7 +511,13 @@ class CdpConfig(_Strict):
         for name in self.accounts.segments:
             if not NAME_PATTERN.match(name):
                 raise ValueError(f"account segment name {name!r} must be lowercase letters, digits and underscores")
+        for name in self.accounts.computed_traits:
+            if not NAME_PATTERN.match(name) or "__" in name:
+                raise ValueError(f"account computed trait name {name!r} must be lowercase letters, digits and single underscores")
+            if name in account_columns():
+                raise ValueError(f"accounts.computed_traits.{name}: cdp.accounts has a column of that name: rename the trait")
         try:
+            self.account_traits()
             self.account_member_sources()
             for name in self.accounts.segments:
                 self.account_segment_predicate(name)

@@ -121,8 +121,8 @@ def computed_trait_definitions(config: CdpConfig):
 
 
 def account_definitions(config: CdpConfig):
-    """cdp.yml's accounts: the sources whose column names a person's account, and the
-    account segments, each compiled to SQL (core/accounts.py)."""
+    """cdp.yml's accounts: the sources whose column names a person's account, the account
+    computed traits and the account segments, each compiled to SQL (core/accounts.py)."""
 
     @dlt.resource(
         name="account_member_sources",
@@ -145,7 +145,19 @@ def account_definitions(config: CdpConfig):
         for name, segment in config.accounts.segments.items():
             yield {"name": name, "description": segment.description, "predicate": config.account_segment_predicate(name)}
 
-    return [member_source_rows, account_segment_rows]
+    @dlt.resource(
+        name="account_trait_definitions",
+        write_disposition="replace",
+        columns={"name": {"data_type": "text"}, "description": {"data_type": "text"}, "data_type": {"data_type": "text"},
+                 "empty_value": {"data_type": "text"}, "sql": {"data_type": "text"}},
+    )
+    def account_trait_rows() -> Iterator[dict]:
+        yield {"name": None, "description": None, "data_type": None, "empty_value": None, "sql": None}
+        for name, trait in config.account_traits().items():
+            yield {"name": name, "description": config.accounts.computed_traits[name].description,
+                   "data_type": trait.data_type, "empty_value": trait.empty_value, "sql": trait.sql}
+
+    return [member_source_rows, account_trait_rows, account_segment_rows]
 
 
 def consent_statements(config: CdpConfig):

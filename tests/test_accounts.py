@@ -58,10 +58,17 @@ ACCOUNT_SEGMENTS = {
         "description": "Initech, and whichever account u8 belongs to.",
         "where": {"any": [{"trait": "name", "op": "=", "value": "Initech"},
                           {"members": {"where": {"trait": "email", "op": "=", "value": "u8@mail.org"}}}]}},
+    "one_active": {"description": "Accounts with exactly one member active this month (a computed trait).",
+                   "where": {"trait": "active_members", "op": "=", "value": 1}},
     "quoted": {"description": "A name that looks like SQL is only a value.",
                "where": {"trait": "name", "op": "=", "value": "x' or '1'='1"}},
 }
 
+
+ACCOUNT_TRAITS = {
+    "active_members": {"aggregate": "count", "where": {"trait": "last_seen_at", "op": "within_last_days", "value": 30}},
+    "latest_member_seen_at": {"aggregate": "max", "of": "last_seen_at"},
+}
 
 # a profile segment over account segments: the people of busy accounts who are not active
 PROFILE_SEGMENTS = {
@@ -74,7 +81,8 @@ PROFILE_SEGMENTS = {
 
 def accounts_config() -> dict:
     config = shipped_config()
-    config["accounts"] = {"members_from": {"crm_contacts": "company"}, "segments": ACCOUNT_SEGMENTS}
+    config["accounts"] = {"members_from": {"crm_contacts": "company"}, "segments": ACCOUNT_SEGMENTS,
+                          "computed_traits": ACCOUNT_TRAITS}
     config["segments"].update(PROFILE_SEGMENTS)
     return config
 
@@ -135,7 +143,15 @@ def test_group_traits_never_become_the_persons(workspace):
 
 def test_account_segments_hold_the_hand_counted_accounts(workspace):
     assert sorted(workspace.query("select segment, account_id from cdp.account_segment_memberships")) == [
-        ("busy_accounts", "acme"), ("initech_or_u8s", "Initech"), ("initech_or_u8s", "globex")]
+        ("busy_accounts", "acme"), ("initech_or_u8s", "Initech"), ("initech_or_u8s", "globex"),
+        ("one_active", "Initech"), ("one_active", "globex")]
+
+
+def test_account_computed_traits_aggregate_the_members_profiles(workspace):
+    rows = {account: (active, latest) for account, active, latest in workspace.query(
+        "select account_id, active_members, latest_member_seen_at from cdp.account_computed_traits")}
+    assert {account: active for account, (active, _) in rows.items()} == {"acme": 5, "globex": 1, "Initech": 1}
+    assert rows["Initech"][1] == datetime.fromisoformat(ago(5).removesuffix("Z"))
 
 
 def test_a_profile_segment_holds_the_members_of_an_account_segment(workspace):
@@ -146,7 +162,7 @@ def test_a_profile_segment_holds_the_members_of_an_account_segment(workspace):
 
 @pytest.mark.parametrize(("accounts", "message"), [
     ({"segments": {"big": {"description": "x", "where": {"trait": "industry", "op": "=", "value": "retail"}}}},
-     r"accounts\.segments\.big\.where\.trait: unknown trait 'industry' \(cdp\.accounts columns have: .*member_count"),
+     r"accounts\.segments\.big\.where\.trait: unknown trait 'industry' \(cdp\.accounts columns and account computed traits have: .*member_count"),
     ({"segments": {"big": {"description": "x", "where": {"members": {"at_least": "five"}}}}},
      r"accounts\.segments\.big\.where\.members\.at_least: takes a whole number of at least 1, got 'five'"),
     ({"segments": {"big": {"description": "x", "where": {"members": {"where": {"trait": "emial", "op": "is_null"}}}}}},
@@ -162,6 +178,17 @@ def test_a_profile_segment_holds_the_members_of_an_account_segment(workspace):
      r"accounts\.members_from\.events: a segment-format source's group calls make its accounts already"),
     ({"members_from": {"erp": "company"}}, r"accounts\.members_from\.erp: unknown source 'erp'"),
     ({"segmets": {}}, r"accounts\.segmets: unknown key"),
+    ({"computed_traits": {"spend": {"aggregate": "sum", "of": "email"}}},
+     r"accounts\.computed_traits\.spend\.of: 'email' is varchar; sum needs a number"),
+    ({"computed_traits": {"people": {"aggregate": "count", "of": "email"}}},
+     r"accounts\.computed_traits\.people\.of: count counts members; it takes no `of`"),
+    ({"computed_traits": {"member_count": {"aggregate": "count"}}},
+     r"accounts\.computed_traits\.member_count: cdp\.accounts has a column of that name"),
+    ({"computed_traits": {"people": {"aggregate": "count", "where": {"trait": "emial", "op": "is_null"}}}},
+     r"accounts\.computed_traits\.people\.where\.trait: unknown trait 'emial'"),
+    ({"computed_traits": {"people": {"aggregate": "count"}},
+      "segments": {"big": {"description": "x", "where": {"trait": "people", "op": ">=", "value": "many"}}}},
+     r"accounts\.segments\.big\.where\.value: 'many' is not a number"),
     ({"segments": {"big": {"description": "x", "where": {"members": {"where": {"account_segment": "big"}}}}}},
      r"accounts\.segments\.big\.where\.members\.where\.account_segment: an account segment's members cannot test"),
 ])
@@ -183,7 +210,7 @@ def test_a_profile_segment_names_a_declared_account_segment():
 
 def test_an_account_segment_value_is_a_literal_never_code():
     config = shipped_config()
-    config["accounts"] = {"segments": ACCOUNT_SEGMENTS}
+    config["accounts"] = {"segments": ACCOUNT_SEGMENTS, "computed_traits": ACCOUNT_TRAITS}
     predicate = parse_config(yaml.safe_dump(config)).account_segment_predicate("quoted")
     assert predicate == "(name = 'x'' or ''1''=''1')"
 
@@ -198,4 +225,4 @@ def test_a_forgotten_persons_memberships_go_and_their_accounts_are_counted_again
         assert workspace.scalar(f"select count(*) from {table} where profile_id = '{profile_id}'") == 0, table
     assert workspace.scalar("select member_count from cdp.accounts where account_id = 'globex'") == 1
     assert sorted(workspace.query("select segment, account_id from cdp.account_segment_memberships")) == [
-        ("busy_accounts", "acme"), ("initech_or_u8s", "Initech")]
+        ("busy_accounts", "acme"), ("initech_or_u8s", "Initech"), ("one_active", "Initech"), ("one_active", "globex")]
