@@ -26,10 +26,9 @@ from core.segment_compiler import ACCOUNT_MEMBERS_MARK as MEMBERS_MARK
 from core.segment_compiler import SegmentError, compile_tree
 
 ACCOUNT_TRAITS = "cdp.accounts columns and account computed traits"
-ACCOUNT_AGGREGATES = ("count", "sum", "avg", "min", "max")
+PROFILES_MARK = "__CDP_MEMBER_PROFILES__"
 # a profile column's type -> the account trait's type, as cdp.yml names types
 _TRAIT_TYPES = {"bigint": "integer", "integer": "integer", "double": "double", "decimal": "double", "timestamp": "timestamp"}
-PROFILES_MARK = "__CDP_MEMBER_PROFILES__"
 
 
 def compile_member_source(shape: RecordsShape, column: str, where: str) -> str:

@@ -226,3 +226,22 @@ def test_a_forgotten_persons_memberships_go_and_their_accounts_are_counted_again
     assert workspace.scalar("select member_count from cdp.accounts where account_id = 'globex'") == 1
     assert sorted(workspace.query("select segment, account_id from cdp.account_segment_memberships")) == [
         ("busy_accounts", "acme"), ("initech_or_u8s", "Initech"), ("one_active", "Initech"), ("one_active", "globex")]
+
+
+def test_a_new_day_moves_members_and_accounts(workspace):
+    # after the forget above: u8 is gone. A new person and u1 join Globex; Initech's one
+    # contact moves to Globex in the CRM's next export, which leaves Initech with no one
+    day2 = [grouped("g2-u9", "u9", "globex", 1, name="Globex Ltd"), grouped("g2-u1", "u1", "globex", 1),
+            {"messageId": "i-u9", "type": "identify", "userId": "u9", "traits": {"email": "u9@mail.org"},
+             "timestamp": ago(1)}]
+    (workspace.landing / "events" / "events_day2.jsonl").write_text("".join(json.dumps(e) + "\n" for e in day2))
+    (workspace.landing / "crm" / "contacts_day2.csv").write_text(
+        "contact_id,email,phone,first_name,last_name,company,job_title,lifecycle_stage,updated_at\n"
+        f"c3,yan@mail.org,,,,globex,,customer,{ago(1)}\n")
+    result = workspace.cdp("run", CDP_CONFIG=str(workspace.root / "cdp.yml"))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert members(workspace, "globex") == {"u7@mail.org", "u9@mail.org", "u1@mail.org", "yan@mail.org"}
+    assert sorted(workspace.query("select account_id, name, member_count from cdp.accounts")) == [
+        ("acme", "Acme Corporation", 7), ("globex", "Globex Ltd", 4)]
+    assert sorted(workspace.query("select segment, account_id from cdp.account_segment_memberships")) == [
+        ("busy_accounts", "acme")]
