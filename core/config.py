@@ -17,10 +17,11 @@ import phonenumbers
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.accounts import compile_account_trait, compile_account_where, compile_member_source
 from core.computed_traits import (AGGREGATES, CALL_TYPES, COLUMN_PATTERN, SEGMENT_TYPES, CompiledTrait, RecordsShape,
                                   compile_performed, compile_source_trait, compile_trait)
 from core.consent import CompiledStatement, ConsentConfig, compile_statement
-from core.marts import profile_columns, profile_trait_columns, row_columns
+from core.marts import account_columns, profile_columns, profile_trait_columns, row_columns
 from core.normalize import correct_email_domain, normalize
 from core.segment_compiler import Performed, SegmentError, compile_where, sql_segment_names
 from core.sql import NAME_PATTERN
@@ -232,10 +233,11 @@ class SegmentConfig(_Strict):
     where: dict = Field(description="a condition tree: {all: [...]}, {any: [...]}, {not: ...} or {trait, op, value}")
 
     def predicate(self, name: str, computed: dict[str, str] | None = None, performed: Performed | None = None,
-                  purposes: Collection[str] = ()) -> str:
+                  purposes: Collection[str] = (), account_segments: Collection[str] = ()) -> str:
         """SQL over cdp.profiles and the computed traits (`computed`: name -> type), with
-        conditions on behaviour compiled by `performed` and on consent to `purposes`."""
-        return compile_where(self.where, f"segments.{name}.where", computed, performed, purposes)
+        conditions on behaviour compiled by `performed`, on consent to `purposes` and on
+        membership of an account in one of the `account_segments`."""
+        return compile_where(self.where, f"segments.{name}.where", computed, performed, purposes, account_segments)
 
 
 class ComputedTraitConfig(_Strict):
@@ -250,6 +252,29 @@ class ComputedTraitConfig(_Strict):
     within_last_days: int | None = Field(default=None, ge=1, description="only records of the last n days (run's clock)")
     aggregate: Literal[AGGREGATES]  # type: ignore[valid-type]
     of: str | None = Field(default=None, description="the column or event property the aggregate reads")
+
+
+class AccountSegmentConfig(_Strict):
+    description: str
+    where: dict = Field(description="a condition tree over cdp.accounts columns and {members: {where, at_least}}")
+
+
+class AccountTraitConfig(_Strict):
+    """An aggregate over an account's members: cdp.account_computed_traits."""
+
+    description: str = ""
+    aggregate: Literal["count", "sum", "avg", "min", "max"]
+    of: str | None = Field(default=None, description="the cdp.profiles column aggregated (none for count)")
+    where: dict | None = Field(default=None, description="only the members meeting this profile condition")
+
+
+class AccountsConfig(_Strict):
+    """Accounts (cdp.accounts): Segment's group calls make them; `members_from` declares
+    a source's column that names each record's account too."""
+
+    members_from: dict[str, str] = Field(default_factory=dict, description="source -> the column naming the account")
+    computed_traits: dict[str, AccountTraitConfig] = Field(default_factory=dict)
+    segments: dict[str, AccountSegmentConfig] = Field(default_factory=dict)
 
 
 class DestinationConfig(_Strict):
@@ -323,6 +348,7 @@ class CdpConfig(_Strict):
     traits: dict[str, TraitRule] = Field(default_factory=dict, description="survivorship per trait; default most_recent")
     destinations: dict[str, DestinationConfig] = Field(default_factory=dict)
     consent: ConsentConfig = Field(default_factory=ConsentConfig)
+    accounts: AccountsConfig = Field(default_factory=AccountsConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
 
     def compiled_traits(self) -> dict[str, CompiledTrait]:
@@ -369,7 +395,33 @@ class CdpConfig(_Strict):
         return {name: SEGMENT_TYPES[trait.data_type] for name, trait in self.trait_columns().items()}
 
     def segment_predicate(self, name: str) -> str:
-        return self.segments[name].predicate(name, self.computed_trait_types(), self._performed, self.consent.purposes)
+        return self.segments[name].predicate(name, self.computed_trait_types(), self._performed, self.consent.purposes,
+                                             self.accounts.segments)
+
+    def account_member_sources(self) -> dict[str, str]:
+        """Source -> the SQL of the members its declared column names (core/accounts.py)."""
+        for name in self.accounts.members_from:
+            if name not in self.sources:
+                raise SegmentError(f"accounts.members_from.{name}: unknown source {name!r}")
+        return {name: compile_member_source(self._records_shape(name, f"accounts.members_from.{name}"), column,
+                                            f"accounts.members_from.{name}")
+                for name, column in self.accounts.members_from.items()}
+
+    def _member_where(self, node: object, where: str) -> str:
+        """A profile condition on an account's members (as a profile segment's, but no account segment)."""
+        return compile_where(node, where, self.computed_trait_types(), self._performed, self.consent.purposes,
+                             account_segments=None)
+
+    def account_traits(self) -> dict[str, CompiledTrait]:
+        """Each account computed trait's SQL and type (core/accounts.py)."""
+        return {name: compile_account_trait(trait, f"accounts.computed_traits.{name}", self._member_where)
+                for name, trait in self.accounts.computed_traits.items()}
+
+    def account_segment_predicate(self, name: str) -> str:
+        """SQL over cdp.accounts and its computed traits; members' conditions compile as a profile segment's do."""
+        traits = {name: SEGMENT_TYPES[trait.data_type] for name, trait in self.account_traits().items()}
+        return compile_account_where(self.accounts.segments[name].where, f"accounts.segments.{name}.where",
+                                     self._member_where, traits)
 
     def environment_variables(self) -> set[str]:
         """The variables this config names for URLs and tokens."""
@@ -415,10 +467,11 @@ class CdpConfig(_Strict):
             if not NAME_PATTERN.match(name):
                 raise ValueError(f"segment name {name!r} must be lowercase letters, digits and underscores")
             try:
-                segment.predicate(name, computed, self._performed, self.consent.purposes)
+                segment.predicate(name, computed, self._performed, self.consent.purposes, self.accounts.segments)
             except SegmentError as exc:
                 raise ValueError(str(exc)) from exc
         self._check_consent()
+        self._check_accounts()
         for name, destination in self.destinations.items():
             _check_destination(name, destination, [*self.segments, *sql_segments])
             if destination.purpose is not None and destination.purpose not in self.consent.purposes:
@@ -453,6 +506,23 @@ class CdpConfig(_Strict):
                 if earlier[1] != typed[trait]:
                     raise ValueError(f"{where} is {typed[trait]} here but {earlier[1]} in sources.{earlier[2]}: "
                                      "declare one type for it under columns")
+
+    def _check_accounts(self) -> None:
+        for name in self.accounts.segments:
+            if not NAME_PATTERN.match(name):
+                raise ValueError(f"account segment name {name!r} must be lowercase letters, digits and underscores")
+        for name in self.accounts.computed_traits:
+            if not NAME_PATTERN.match(name) or "__" in name:
+                raise ValueError(f"account computed trait name {name!r} must be lowercase letters, digits and single underscores")
+            if name in account_columns():
+                raise ValueError(f"accounts.computed_traits.{name}: cdp.accounts has a column of that name: rename the trait")
+        try:
+            self.account_traits()
+            self.account_member_sources()
+            for name in self.accounts.segments:
+                self.account_segment_predicate(name)
+        except SegmentError as exc:
+            raise ValueError(str(exc)) from exc
 
     def _check_consent(self) -> None:
         for purpose, declared in self.consent.purposes.items():

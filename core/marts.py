@@ -46,6 +46,11 @@ def crm_sync_back_columns() -> dict[str, str]:
     return _declared_columns(MARTS_DIR / "activation" / "_activation.yml", "crm_sync_back")
 
 
+def account_columns() -> dict[str, str]:
+    """Column name -> data_type of cdp.accounts, which account segments test."""
+    return _declared_columns(MARTS_DIR / "accounts" / "_accounts.yml", "accounts")
+
+
 def listed_sql_segments() -> list[str]:
     """The SQL segment models dbt_project.yml lists (vars: sql_segments), for dbt to ref."""
     return list(yaml.safe_load(DBT_PROJECT_FILE.read_text()).get("vars", {}).get("sql_segments") or [])

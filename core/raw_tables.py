@@ -25,7 +25,8 @@ DERIVED = (IDENTIFIERS, TRAITS, REJECTED_ROWS, REJECTED_FILES)
 
 # cdp.yml's rules, replaced on every landing run so dbt applies what the config says.
 RULES = ("identifier_types", "identity_blocklist", "identity_overrides", "identity_caps", "segment_definitions", "trait_rules",
-         "computed_trait_definitions", "consent_statements")
+         "computed_trait_definitions", "consent_statements", "account_member_sources",
+         "account_trait_definitions", "account_segment_definitions")
 
 
 @cache

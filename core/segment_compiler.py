@@ -77,13 +77,13 @@ def literal_of(value: Any, data_type: str, where: str) -> str:
     return portable_literal(str(value))
 
 
-def _condition(node: dict, where: str, columns: Columns) -> str:
+def _condition(node: dict, where: str, columns: Columns, holder: str) -> str:
     unknown = set(node) - {"trait", "op", "value"}
     if unknown:
         raise SegmentError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     trait, op, value = node.get("trait"), node.get("op"), node.get("value")
     if trait not in columns:
-        raise SegmentError(f"{where}.trait: unknown trait {trait!r} (profiles, source and computed traits have: {', '.join(sorted(columns))})")
+        raise SegmentError(f"{where}.trait: unknown trait {trait!r} ({holder} have: {', '.join(sorted(columns))})")
     if op not in OPERATORS:
         raise SegmentError(f"{where}.op: unknown operator {op!r} (use one of: {', '.join(OPERATORS)})")
     column, data_type = columns[trait]
@@ -107,47 +107,62 @@ def _condition(node: dict, where: str, columns: Columns) -> str:
 
 
 Performed = Callable[[Any, str], str]
+# a key of the condition tree with a compiler of its own: (the node, where) -> SQL
+Leaf = Callable[[dict, str], str]
 # dbt reads cdp.profile_consent where this mark stands (macros/computed_traits.sql)
 CONSENT_MARK = "__CDP_PROFILE_CONSENT__"
+# and cdp.account_memberships, cdp.account_segment_memberships where these stand
+ACCOUNT_MEMBERS_MARK = "__CDP_ACCOUNT_MEMBERS__"
+ACCOUNT_SEGMENTS_MARK = "__CDP_ACCOUNT_SEGMENTS__"
+PROFILE_TRAITS = "profiles, source and computed traits"
 
 
 def compile_where(node: Any, where: str, computed: dict[str, str] | None = None, performed: Performed | None = None,
-                  purposes: Collection[str] = ()) -> str:
+                  purposes: Collection[str] = (), account_segments: Collection[str] | None = ()) -> str:
     """SQL for a condition tree: {all: [...]}, {any: [...]}, {not: ...} or a condition, over
     the columns of cdp.profiles and the `computed` traits (name -> type, as profiles types).
     `performed` compiles a condition on behaviour ({performed: {...}}, where it says);
-    {consent: <purpose>} holds for people who granted one of the consent `purposes`."""
+    {consent: <purpose>} holds for people who granted one of the consent `purposes`;
+    {account_segment: <name>} for members of an account in one of the `account_segments`
+    (None: the tree is an account segment's own, which cannot test one)."""
     columns = {name: (name, data_type) for name, data_type in profile_columns().items()}
     # a computed trait's name is the user's (`order` is a keyword): dbt quotes it for its engine
     columns.update({name: (f"__CDP_COLUMN__{name}__END__", data_type) for name, data_type in (computed or {}).items()})
-    return _compile(node, where, columns, performed, purposes)
+
+    def behaviour(node: dict, where: str) -> str:
+        if set(node) != {"performed"} or performed is None:
+            raise SegmentError(f"{where}.performed: takes one mapping and nothing beside it")
+        return performed(node["performed"], f"{where}.performed")
+
+    leaves = {"performed": behaviour, "consent": lambda node, where: _consented(node, where, purposes),
+              "account_segment": lambda node, where: _in_account_segment(node, where, account_segments)}
+    return compile_tree(node, where, columns, leaves, PROFILE_TRAITS)
 
 
 # trait -> (its column in SQL, its type)
 Columns = dict[str, tuple[str, str]]
 
 
-def _compile(node: Any, where: str, columns: Columns, performed: Performed | None, purposes: Collection[str]) -> str:
+def compile_tree(node: Any, where: str, columns: Columns, leaves: dict[str, Leaf], holder: str) -> str:
+    """all/any/not over conditions on `columns` ({trait, op, value}) and the `leaves`, each
+    compiling the node that holds its key; `holder` names what has the columns, for errors."""
     if not isinstance(node, dict):
         raise SegmentError(f"{where}: expected a condition or all/any/not")
     for joiner in ("all", "any"):
         if joiner in node:
             if set(node) != {joiner} or not isinstance(node[joiner], list) or not node[joiner]:
                 raise SegmentError(f"{where}.{joiner}: takes a non-empty list and nothing beside it")
-            parts = [_compile(child, f"{where}.{joiner}[{i}]", columns, performed, purposes)
+            parts = [compile_tree(child, f"{where}.{joiner}[{i}]", columns, leaves, holder)
                      for i, child in enumerate(node[joiner])]
             return "(" + f" {'and' if joiner == 'all' else 'or'} ".join(parts) + ")"
     if "not" in node:
         if set(node) != {"not"}:
             raise SegmentError(f"{where}.not: takes one condition and nothing beside it")
-        return f"not ({_compile(node['not'], f'{where}.not', columns, performed, purposes)})"
-    if "performed" in node:
-        if set(node) != {"performed"} or performed is None:
-            raise SegmentError(f"{where}.performed: takes one mapping and nothing beside it")
-        return "(" + performed(node["performed"], f"{where}.performed") + ")"
-    if "consent" in node:
-        return "(" + _consented(node, where, purposes) + ")"
-    return "(" + _condition(node, where, columns) + ")"
+        return f"not ({compile_tree(node['not'], f'{where}.not', columns, leaves, holder)})"
+    for key, leaf in leaves.items():
+        if key in node:
+            return "(" + leaf(node, where) + ")"
+    return "(" + _condition(node, where, columns, holder) + ")"
 
 
 def _consented(node: dict, where: str, purposes: Collection[str]) -> str:
@@ -159,3 +174,16 @@ def _consented(node: dict, where: str, purposes: Collection[str]) -> str:
         raise SegmentError(f"{where}.consent: unknown purpose {purpose!r} (consent.purposes: {known})")
     return (f"profile_id in (select c.profile_id from {CONSENT_MARK} as c "
             f"where c.purpose = {portable_literal(purpose)} and c.is_granted)")
+
+
+def _in_account_segment(node: dict, where: str, account_segments: Collection[str] | None) -> str:
+    name = node["account_segment"]
+    if set(node) != {"account_segment"} or not isinstance(name, str):
+        raise SegmentError(f"{where}.account_segment: takes an account segment's name and nothing beside it")
+    if account_segments is None:
+        raise SegmentError(f"{where}.account_segment: an account segment's members cannot test account segments")
+    if name not in account_segments:
+        known = ", ".join(sorted(account_segments)) or "none declared"
+        raise SegmentError(f"{where}.account_segment: unknown account segment {name!r} (accounts.segments: {known})")
+    return (f"profile_id in (select m.profile_id from {ACCOUNT_MEMBERS_MARK} as m inner join {ACCOUNT_SEGMENTS_MARK} "
+            f"as s on s.account_id = m.account_id where s.segment = {portable_literal(name)})")

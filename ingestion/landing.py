@@ -28,7 +28,8 @@ from ingestion.api_source import api_resource
 from ingestion.file_source import file_resource
 from ingestion.landed import REJECTED_FILES, LandingStats
 from ingestion.parse import OUTPUT_TABLES
-from ingestion.rules import computed_trait_definitions, consent_statements, identity_rules, segment_definitions, trait_rules
+from ingestion.rules import (account_definitions, computed_trait_definitions, consent_statements, identity_rules,
+                             segment_definitions, trait_rules)
 
 # Tables every source writes to, beside its own.
 SHARED_TABLES = (*(table for table in OUTPUT_TABLES.values() if table), REJECTED_FILES)
@@ -51,4 +52,4 @@ def landing_source(config: CdpConfig, landing_dir: Path, stats: LandingStats | N
         for name, source in config.sources.items()
     ]
     return [*resources, *identity_rules(config.identity), segment_definitions(config), trait_rules(config),
-            computed_trait_definitions(config), consent_statements(config)]
+            computed_trait_definitions(config), consent_statements(config), *account_definitions(config)]

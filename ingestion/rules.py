@@ -120,6 +120,46 @@ def computed_trait_definitions(config: CdpConfig):
     return computed_trait_rows
 
 
+def account_definitions(config: CdpConfig):
+    """cdp.yml's accounts: the sources whose column names a person's account, the account
+    computed traits and the account segments, each compiled to SQL (core/accounts.py)."""
+
+    @dlt.resource(
+        name="account_member_sources",
+        write_disposition="replace",
+        columns={"source": {"data_type": "text"}, "sql": {"data_type": "text"}},
+    )
+    def member_source_rows() -> Iterator[dict]:
+        # a typed placeholder keeps the table (and replaces old sources) when none is declared
+        yield {"source": None, "sql": None}
+        for source, sql in config.account_member_sources().items():
+            yield {"source": source, "sql": sql}
+
+    @dlt.resource(
+        name="account_segment_definitions",
+        write_disposition="replace",
+        columns={"name": {"data_type": "text"}, "description": {"data_type": "text"}, "predicate": {"data_type": "text"}},
+    )
+    def account_segment_rows() -> Iterator[dict]:
+        yield {"name": None, "description": None, "predicate": None}
+        for name, segment in config.accounts.segments.items():
+            yield {"name": name, "description": segment.description, "predicate": config.account_segment_predicate(name)}
+
+    @dlt.resource(
+        name="account_trait_definitions",
+        write_disposition="replace",
+        columns={"name": {"data_type": "text"}, "description": {"data_type": "text"}, "data_type": {"data_type": "text"},
+                 "empty_value": {"data_type": "text"}, "sql": {"data_type": "text"}},
+    )
+    def account_trait_rows() -> Iterator[dict]:
+        yield {"name": None, "description": None, "data_type": None, "empty_value": None, "sql": None}
+        for name, trait in config.account_traits().items():
+            yield {"name": name, "description": config.accounts.computed_traits[name].description,
+                   "data_type": trait.data_type, "empty_value": trait.empty_value, "sql": trait.sql}
+
+    return [member_source_rows, account_trait_rows, account_segment_rows]
+
+
 def consent_statements(config: CdpConfig):
     """cdp.yml's consent purposes, each statement compiled to SQL (core/consent.py); a
     purpose with no statement is one row without SQL, so it is still listed."""

@@ -69,6 +69,9 @@ FIELDS = {
     # column, so consent statements read this small object, not every event's context
     "consent_preferences": ["$.context.consent.categoryPreferences"],
 }
+# Identifiers that a group call's `traits` hold for the account (Segment's reserved group
+# traits include the company's email and phone): read only from its context.traits.
+PERSON_ONLY = ("email", "phone")
 # Objects kept whole, as JSON; every nested path above starts with one of them.
 OBJECTS = ["traits", "context", "properties"]
 
@@ -89,10 +92,18 @@ def _projection() -> str:
         nested[key].append(f"$.{rest}")
         return f"{key}_values[{len(nested[key])}]"
 
+    def first_of(values: list[str]) -> str:
+        return values[0] if len(values) == 1 else f"coalesce({', '.join(values)})"
+
+    call_type = f"lower({read('$.type')})"
     columns = []
     for name, field_paths in FIELDS.items():
         values = [read(path) for path in field_paths]
-        expression = values[0] if len(values) == 1 else f"coalesce({', '.join(values)})"
+        expression = first_of(values)
+        if name in PERSON_ONLY:
+            # a group call's traits are the company's: its email and phone are no one's identifier
+            person = [value for path, value in zip(field_paths, values) if not path.startswith("$.traits.")]
+            expression = f"case when {call_type} = 'group' then {first_of(person)} else {expression} end"
         if name == "type":
             expression = f"lower({expression})"
         if name == "message_id":

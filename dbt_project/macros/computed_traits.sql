@@ -46,6 +46,14 @@
     {%- if '__CDP_PROFILE_CONSENT__' in state.sql -%}
         {%- set state.sql = state.sql.replace('__CDP_PROFILE_CONSENT__', '(select * from ' ~ ref('profile_consent') ~ ')') -%}
     {%- endif -%}
+    {#- accounts (core/accounts.py): the model declares `depends_on` what it reads -#}
+    {%- if '__CDP_ACCOUNT_MEMBERS__' in state.sql -%}
+        {%- set state.sql = state.sql.replace('__CDP_ACCOUNT_MEMBERS__', '(select * from ' ~ ref('account_memberships') ~ ')') -%}
+    {%- endif -%}
+    {%- if '__CDP_ACCOUNT_SEGMENTS__' in state.sql -%}
+        {%- set state.sql = state.sql.replace('__CDP_ACCOUNT_SEGMENTS__',
+                                              '(select * from ' ~ ref('account_segment_memberships') ~ ')') -%}
+    {%- endif -%}
     {%- for name in modules.re.findall('__CDP_RECORDS_([a-z][a-z0-9_]*?)__', state.sql) | unique -%}
         {%- set state.sql = state.sql.replace('__CDP_RECORDS_' ~ name ~ '__', '(' ~ source_records(name) ~ ')') -%}
     {%- endfor -%}

@@ -10,6 +10,8 @@
 -- depends_on: {{ ref('events') }}
 -- depends_on: {{ ref('int_identity__records_resolved') }}
 -- depends_on: {{ ref('profile_consent') }}
+-- depends_on: {{ ref('account_memberships') }}
+-- depends_on: {{ ref('account_segment_memberships') }}
 with
 
 -- who is in each segment right now: declarative ones (cdp.yml) and SQL ones (models)
