@@ -8,7 +8,7 @@ import json
 import duckdb
 import pytest
 
-from core.config import load_config
+from core.config import AccountsConfig, load_config
 from core.consent import ConsentConfig
 from tests.conftest import REPO, land, make_workspace
 
@@ -38,6 +38,7 @@ def warehouse(tmp_path_factory):
     config = load_config(REPO / "cdp.yml")
     config.sources = {"events": config.sources["events"], "app_events": config.sources["events"]}
     config.consent = ConsentConfig()  # its statements read the CRM source left out here
+    config.accounts = AccountsConfig()  # its members_from reads the CRM source too
     land(root, config)
     workspace = make_workspace(root)
     result = workspace.cdp("dbt", "build", "--select", "+stg_cdp__identifiers", CDP_WAREHOUSE=str(root / "w.duckdb"))
