@@ -63,8 +63,7 @@
 {#- A source's landed records, the latest copy of each, with the profile each belongs to;
     an empty set (with profile_id) while nothing of it has landed. -#}
 {% macro source_records(name) -%}
-    {%- set events = source('raw', 'events') -%}
-    {%- set relation = adapter.get_relation(events.database, events.schema, name) -%}
+    {%- set relation = landed_relation(name) -%}
     {%- if relation is none -%}
         select cast(null as {{ dbt.type_string() }}) as profile_id where 1 = 0
     {%- else -%}
@@ -84,4 +83,10 @@
 
 {% macro spark__json_text(column, name) -%}
     get_json_object({{ column }}, '$.{{ name }}')
+{%- endmacro %}
+
+{#- A source's raw table, or none while nothing of it has landed. -#}
+{% macro landed_relation(name) -%}
+    {%- set events = source('raw', 'events') -%}
+    {{ return(adapter.get_relation(events.database, events.schema, name)) }}
 {%- endmacro %}

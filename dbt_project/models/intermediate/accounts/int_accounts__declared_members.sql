@@ -6,10 +6,9 @@
 {%- set declared = run_query("select source, sql from " ~ ref('stg_cdp__account_member_sources')
                              ~ " order by source").rows if execute else [] %}
 {#- a declared source nothing has landed for yet has no columns to read: it names no one -#}
-{%- set events = source('raw', 'events') %}
 {%- set rows = [] %}
 {%- for source_name, sql in declared %}
-    {%- if adapter.get_relation(events.database, events.schema, source_name) is not none %}
+    {%- if landed_relation(source_name) is not none %}
         {%- do rows.append((source_name, sql)) %}
     {%- endif %}
 {%- endfor %}
